@@ -1,0 +1,693 @@
+//! Validation of a decoded payload against the rules of its message type.
+//!
+//! Decoding checks the wire format; this checks the Sparkplug rules that depend on what the
+//! message is: which fields must or must not be present, what births must contain, how
+//! aliases, templates, DataSets and properties are formed. Every [`Violation`] names the rule
+//! by its TCK assertion id, so a host can log it, count it, or refuse the message.
+
+use core::fmt;
+use std::collections::HashMap;
+
+use crate::property::QUALITY;
+use crate::topic::MessageType;
+use crate::{DataSet, DataType, Metric, Payload, PropertySet, Quality, Template, Value};
+
+/// The name of the birth/death sequence metric.
+pub const BDSEQ: &str = "bdSeq";
+/// The name of the rebirth command metric.
+pub const NODE_CONTROL_REBIRTH: &str = "Node Control/Rebirth";
+
+/// A Sparkplug rule a payload can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// An edge message other than NDEATH has no `seq`.
+    SeqMissing,
+    /// NDEATH, NCMD or DCMD carries a `seq`.
+    SeqForbidden,
+    /// `seq` is above 255.
+    SeqOutOfRange,
+    /// NBIRTH's `seq` is not 0.
+    NBirthSeqNotZero,
+    /// The payload has no timestamp.
+    TimestampMissing,
+    /// A birth or data metric has no timestamp.
+    MetricTimestampMissing,
+    /// A metric has neither name nor alias.
+    NameMissing,
+    /// A birth metric has no name.
+    BirthNameMissing,
+    /// A birth metric has no datatype.
+    DatatypeMissing,
+    /// A datatype code is not a metric type.
+    DatatypeInvalid,
+    /// A data or command metric carries a datatype (a recommendation).
+    DatatypeInData,
+    /// A birth metric has neither a value nor `is_null`.
+    BirthValueMissing,
+    /// A null metric carries a value.
+    NullWithValue,
+    /// Two metrics of a birth share an alias.
+    AliasNotUnique,
+    /// A data or command metric with an alias also carries its name.
+    NameWithAlias,
+    /// NBIRTH or NDEATH has no `bdSeq` metric.
+    BdSeqMissing,
+    /// `bdSeq` is not an Int64 (UInt64, from the spec's stale example, is tolerated).
+    BdSeqType,
+    /// NDEATH carries metrics other than `bdSeq`.
+    NDeathExtraMetrics,
+    /// NBIRTH has no `Node Control/Rebirth` metric.
+    RebirthMissing,
+    /// `Node Control/Rebirth` is not a Boolean false in NBIRTH.
+    RebirthValue,
+    /// `Node Control/Rebirth` has an alias.
+    RebirthAliased,
+    /// A template definition outside NBIRTH.
+    TemplateDefinitionOutsideNBirth,
+    /// A template has no `is_definition`.
+    TemplateIsDefinitionMissing,
+    /// A template definition has a `template_ref`.
+    TemplateDefinitionRef,
+    /// A template instance has no `template_ref`.
+    TemplateInstanceRef,
+    /// A template parameter has no name.
+    TemplateParameterName,
+    /// A template parameter in a birth has no type.
+    TemplateParameterTypeMissing,
+    /// A template parameter's type is not a basic type.
+    TemplateParameterType,
+    /// A template parameter has no value.
+    TemplateParameterValue,
+    /// `num_of_columns` differs from the number of column names.
+    DataSetColumnCount,
+    /// `columns` and `types` differ in length.
+    DataSetTypesCount,
+    /// A column type is not a basic type.
+    DataSetColumnType,
+    /// A property set's keys and values differ in length.
+    PropertySetSize,
+    /// A property value in a birth has no type.
+    PropertyTypeMissing,
+    /// A property value's type is not a basic type, PropertySet or PropertySetList.
+    PropertyType,
+    /// The `Quality` property is not an Int32.
+    QualityType,
+    /// The `Quality` property is not 0, 192 or 500.
+    QualityValue,
+}
+
+impl Rule {
+    /// The TCK assertion id of the rule (without the `tck-id-` prefix).
+    pub const fn tck_id(self) -> &'static str {
+        match self {
+            Rule::SeqMissing => "payloads-sequence-num-always-included",
+            Rule::SeqForbidden => "topics-ndeath-seq",
+            Rule::SeqOutOfRange => "payloads-sequence-num-incrementing",
+            Rule::NBirthSeqNotZero => "topics-nbirth-seq-num",
+            Rule::TimestampMissing => "payloads-timestamp-in-UTC",
+            Rule::MetricTimestampMissing => "payloads-name-birth-data-requirement",
+            Rule::NameMissing => "payloads-name-requirement",
+            Rule::BirthNameMissing => "payloads-alias-birth-requirement",
+            Rule::DatatypeMissing => "payloads-metric-datatype-req",
+            Rule::DatatypeInvalid => "payloads-metric-datatype-value",
+            Rule::DatatypeInData => "payloads-metric-datatype-not-req",
+            Rule::BirthValueMissing => "topics-nbirth-metrics",
+            Rule::NullWithValue => "operational-behavior-data-publish-nbirth-values",
+            Rule::AliasNotUnique => "payloads-alias-uniqueness",
+            Rule::NameWithAlias => "payloads-alias-data-cmd-requirement",
+            Rule::BdSeqMissing => "payloads-nbirth-bdseq",
+            Rule::BdSeqType => "message-flow-edge-node-birth-publish-nbirth-payload-bdSeq",
+            Rule::NDeathExtraMetrics => "topics-ndeath-payload",
+            Rule::RebirthMissing => "payloads-nbirth-rebirth-req",
+            Rule::RebirthValue => "topics-nbirth-rebirth-metric",
+            Rule::RebirthAliased => "operational-behavior-data-commands-rebirth-name-aliases",
+            Rule::TemplateDefinitionOutsideNBirth => "payloads-template-definition-nbirth-only",
+            Rule::TemplateIsDefinitionMissing => "payloads-template-is-definition",
+            Rule::TemplateDefinitionRef => "payloads-template-definition-ref",
+            Rule::TemplateInstanceRef => "payloads-template-instance-ref",
+            Rule::TemplateParameterName => "payloads-template-parameter-name-required",
+            Rule::TemplateParameterTypeMissing => "payloads-template-parameter-type-req",
+            Rule::TemplateParameterType => "payloads-template-parameter-type-value",
+            Rule::TemplateParameterValue => "payloads-template-parameter-value",
+            Rule::DataSetColumnCount => "payloads-dataset-column-size",
+            Rule::DataSetTypesCount => "payloads-dataset-column-num-headers",
+            Rule::DataSetColumnType => "payloads-dataset-types-value",
+            Rule::PropertySetSize => "payloads-propertyset-keys-array-size",
+            Rule::PropertyTypeMissing => "payloads-metric-propertyvalue-type-req",
+            Rule::PropertyType => "payloads-metric-propertyvalue-type-value",
+            Rule::QualityType => "payloads-propertyset-quality-value-type",
+            Rule::QualityValue => "payloads-propertyset-quality-value-value",
+        }
+    }
+
+    /// Whether the spec says SHOULD (a recommendation) rather than MUST.
+    pub const fn is_recommendation(self) -> bool {
+        matches!(self, Rule::DatatypeInData)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tck-id-{}", self.tck_id())
+    }
+}
+
+/// One broken rule, and where in the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The rule.
+    pub rule: Rule,
+    /// Where: `payload`, or a path such as `metrics[3]` or `metrics[0].template.parameters[1]`.
+    pub location: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.rule)
+    }
+}
+
+/// The rules a payload breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    /// The message type it was checked as.
+    pub message_type: MessageType,
+    /// Every violation found, in payload order.
+    pub violations: Vec<Violation>,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} payload breaks {} rule(s)",
+            self.message_type,
+            self.violations.len()
+        )?;
+        for v in &self.violations {
+            write!(f, "; {v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ValidationError {
+    /// Whether any violation is of a MUST rule (not only recommendations).
+    pub fn has_errors(&self) -> bool {
+        self.violations.iter().any(|v| !v.rule.is_recommendation())
+    }
+}
+
+/// Checks `payload` against the rules of `message_type`. STATE messages carry JSON, not a
+/// Sparkplug B payload: see [`StateMessage`](crate::topic::StateMessage).
+///
+/// ```
+/// use sparkplug_b::topic::MessageType;
+/// use sparkplug_b::validate::{validate, Rule};
+/// use sparkplug_b::{Metric, Payload};
+///
+/// // An NDATA without seq breaks tck-id-payloads-sequence-num-always-included.
+/// let ndata = Payload::new(1).with_metric(Metric::aliased(1, 2.0).with_timestamp(1));
+/// let err = validate(MessageType::NData, &ndata).unwrap_err();
+/// assert_eq!(err.violations[0].rule, Rule::SeqMissing);
+/// ```
+pub fn validate(message_type: MessageType, payload: &Payload) -> Result<(), ValidationError> {
+    let mut v = Validator {
+        out: Vec::new(),
+        message_type,
+    };
+    v.payload(payload);
+    if v.out.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationError {
+            message_type,
+            violations: v.out,
+        })
+    }
+}
+
+struct Validator {
+    out: Vec<Violation>,
+    message_type: MessageType,
+}
+
+impl Validator {
+    fn push(&mut self, rule: Rule, location: impl Into<String>) {
+        self.out.push(Violation {
+            rule,
+            location: location.into(),
+        });
+    }
+
+    fn is_birth(&self) -> bool {
+        matches!(self.message_type, MessageType::NBirth | MessageType::DBirth)
+    }
+
+    fn is_data_or_command(&self) -> bool {
+        matches!(
+            self.message_type,
+            MessageType::NData | MessageType::DData | MessageType::NCmd | MessageType::DCmd
+        )
+    }
+
+    fn payload(&mut self, p: &Payload) {
+        use MessageType as M;
+        let t = self.message_type;
+        match (t, p.seq) {
+            (M::NDeath | M::NCmd | M::DCmd, Some(_)) => self.push(Rule::SeqForbidden, "payload"),
+            (M::NDeath | M::NCmd | M::DCmd | M::State, None) => {}
+            (_, None) => self.push(Rule::SeqMissing, "payload"),
+            (_, Some(seq)) if seq > 255 => self.push(Rule::SeqOutOfRange, "payload"),
+            (M::NBirth, Some(seq)) if seq != 0 => self.push(Rule::NBirthSeqNotZero, "payload"),
+            _ => {}
+        }
+        if p.timestamp.is_none() && t != M::NDeath {
+            self.push(Rule::TimestampMissing, "payload");
+        }
+        match t {
+            M::NBirth => self.nbirth(p),
+            M::NDeath => self.ndeath(p),
+            _ => {}
+        }
+        if self.is_birth() {
+            self.unique_aliases(p);
+        }
+        for (i, m) in p.metrics.iter().enumerate() {
+            self.metric(m, &format!("metrics[{i}]"), true);
+        }
+    }
+
+    fn nbirth(&mut self, p: &Payload) {
+        match p.metric(BDSEQ) {
+            None => self.push(Rule::BdSeqMissing, "payload"),
+            Some(m) => self.bdseq_type(m),
+        }
+        match p
+            .metrics
+            .iter()
+            .position(|m| m.name.as_deref() == Some(NODE_CONTROL_REBIRTH))
+        {
+            None => self.push(Rule::RebirthMissing, "payload"),
+            Some(i) => {
+                let m = &p.metrics[i];
+                if m.alias.is_some() {
+                    self.push(Rule::RebirthAliased, format!("metrics[{i}]"));
+                }
+                if m.datatype != Some(DataType::Boolean) || m.value != Some(Value::Boolean(false)) {
+                    self.push(Rule::RebirthValue, format!("metrics[{i}]"));
+                }
+            }
+        }
+    }
+
+    fn ndeath(&mut self, p: &Payload) {
+        match p.metric(BDSEQ) {
+            None => self.push(Rule::BdSeqMissing, "payload"),
+            Some(m) => self.bdseq_type(m),
+        }
+        if p.metrics.len() != 1 {
+            self.push(Rule::NDeathExtraMetrics, "payload");
+        }
+    }
+
+    fn bdseq_type(&mut self, m: &Metric) {
+        let ok = matches!(m.value, Some(Value::Int64(_) | Value::UInt64(_)))
+            && matches!(m.datatype, Some(DataType::Int64 | DataType::UInt64) | None);
+        if !ok {
+            self.push(Rule::BdSeqType, "bdSeq");
+        }
+    }
+
+    fn unique_aliases(&mut self, p: &Payload) {
+        let mut seen = HashMap::new();
+        for (i, m) in p.metrics.iter().enumerate() {
+            if let Some(alias) = m.alias {
+                if seen.insert(alias, i).is_some() {
+                    self.push(Rule::AliasNotUnique, format!("metrics[{i}]"));
+                }
+            }
+        }
+    }
+
+    /// `top` is false for template members, whose presence rules are the template's.
+    fn metric(&mut self, m: &Metric, at: &str, top: bool) {
+        let birth = self.is_birth();
+        if top
+            && m.timestamp.is_none()
+            && (birth || matches!(self.message_type, MessageType::NData | MessageType::DData))
+        {
+            self.push(Rule::MetricTimestampMissing, at);
+        }
+        if birth && m.name.is_none() {
+            self.push(Rule::BirthNameMissing, at);
+        } else if m.name.is_none() && m.alias.is_none() {
+            self.push(Rule::NameMissing, at);
+        }
+        if top && self.is_data_or_command() {
+            if m.alias.is_some() && m.name.is_some() {
+                self.push(Rule::NameWithAlias, at);
+            }
+            if m.datatype.is_some() {
+                self.push(Rule::DatatypeInData, at);
+            }
+        }
+        match m.datatype {
+            None if birth => self.push(Rule::DatatypeMissing, at),
+            Some(dt) if !dt.is_metric_type() => self.push(Rule::DatatypeInvalid, at),
+            _ => {}
+        }
+        if m.is_null && m.value.is_some() {
+            self.push(Rule::NullWithValue, at);
+        }
+        if birth && top && !m.is_null && m.value.is_none() {
+            self.push(Rule::BirthValueMissing, at);
+        }
+        if let Some(props) = &m.properties {
+            self.property_set(props, &format!("{at}.properties"));
+        }
+        match &m.value {
+            Some(Value::Template(t)) => self.template(t, &format!("{at}.template")),
+            Some(Value::DataSet(ds)) => self.dataset(ds, &format!("{at}.dataset")),
+            _ => {}
+        }
+    }
+
+    fn template(&mut self, t: &Template, at: &str) {
+        match t.is_definition {
+            None => self.push(Rule::TemplateIsDefinitionMissing, at),
+            Some(true) => {
+                if self.message_type != MessageType::NBirth {
+                    self.push(Rule::TemplateDefinitionOutsideNBirth, at);
+                }
+                if t.template_ref.is_some() {
+                    self.push(Rule::TemplateDefinitionRef, at);
+                }
+            }
+            Some(false) => {
+                if t.template_ref.is_none() {
+                    self.push(Rule::TemplateInstanceRef, at);
+                }
+            }
+        }
+        for (i, p) in t.parameters.iter().enumerate() {
+            let here = format!("{at}.parameters[{i}]");
+            if p.name.is_none() {
+                self.push(Rule::TemplateParameterName, here.clone());
+            }
+            match p.datatype {
+                None if self.is_birth() => {
+                    self.push(Rule::TemplateParameterTypeMissing, here.clone())
+                }
+                Some(dt) if !dt.is_basic() => self.push(Rule::TemplateParameterType, here.clone()),
+                _ => {}
+            }
+            if p.value.is_none() {
+                self.push(Rule::TemplateParameterValue, here);
+            }
+        }
+        for (i, m) in t.metrics.iter().enumerate() {
+            self.metric(m, &format!("{at}.metrics[{i}]"), false);
+        }
+    }
+
+    fn dataset(&mut self, ds: &DataSet, at: &str) {
+        if ds.num_of_columns != ds.columns.len() as u64 {
+            self.push(Rule::DataSetColumnCount, at);
+        }
+        if ds.columns.len() != ds.types.len() {
+            self.push(Rule::DataSetTypesCount, at);
+        }
+        if ds.types.iter().any(|t| !t.is_basic()) {
+            self.push(Rule::DataSetColumnType, at);
+        }
+    }
+
+    fn property_set(&mut self, set: &PropertySet, at: &str) {
+        if set.keys.len() != set.values.len() {
+            self.push(Rule::PropertySetSize, at);
+        }
+        for (key, pv) in set.iter() {
+            let here = format!("{at}.{key}");
+            match pv.datatype {
+                None if self.is_birth() => self.push(Rule::PropertyTypeMissing, here.clone()),
+                Some(dt) if !dt.is_property_type() => self.push(Rule::PropertyType, here.clone()),
+                _ => {}
+            }
+            if key == QUALITY {
+                match (pv.datatype, &pv.value) {
+                    (Some(DataType::Int32), Some(Value::Int32(code))) => {
+                        if Quality::from_code(*code).is_none() {
+                            self.push(Rule::QualityValue, here.clone());
+                        }
+                    }
+                    (_, None) => {}
+                    _ => self.push(Rule::QualityType, here.clone()),
+                }
+            }
+            match &pv.value {
+                Some(Value::PropertySet(inner)) => self.property_set(inner, &here),
+                Some(Value::PropertySetList(list)) => {
+                    for (i, inner) in list.iter().enumerate() {
+                        self.property_set(inner, &format!("{here}[{i}]"));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Parameter, PropertyValue};
+
+    fn rules(t: MessageType, p: &Payload) -> Vec<Rule> {
+        match validate(t, p) {
+            Ok(()) => Vec::new(),
+            Err(e) => e.violations.into_iter().map(|v| v.rule).collect(),
+        }
+    }
+
+    fn nbirth() -> Payload {
+        Payload::new(1)
+            .with_seq(0)
+            .with_metric(Metric::new(BDSEQ, 3i64).with_timestamp(1))
+            .with_metric(Metric::new(NODE_CONTROL_REBIRTH, false).with_timestamp(1))
+            .with_metric(Metric::new("Temp", 1.5).with_alias(1).with_timestamp(1))
+    }
+
+    #[test]
+    fn a_good_nbirth_passes() {
+        assert_eq!(rules(MessageType::NBirth, &nbirth()), []);
+    }
+
+    /// tck-id-payloads-sequence-num-always-included, tck-id-topics-nbirth-seq-num,
+    /// tck-id-payloads-ndeath-seq, tck-id-payloads-ncmd-seq, tck-id-payloads-dcmd-seq
+    #[test]
+    fn seq_presence() {
+        let mut p = nbirth();
+        p.seq = None;
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::SeqMissing]);
+        p.seq = Some(5);
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::NBirthSeqNotZero]);
+        p.seq = Some(256);
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::SeqOutOfRange]);
+        let death = Payload {
+            seq: Some(0),
+            ..Payload::default()
+        }
+        .with_metric(Metric::new(BDSEQ, 0i64));
+        assert_eq!(rules(MessageType::NDeath, &death), [Rule::SeqForbidden]);
+        let cmd = Payload::new(1)
+            .with_seq(0)
+            .with_metric(Metric::new(NODE_CONTROL_REBIRTH, true).without_datatype());
+        assert_eq!(rules(MessageType::NCmd, &cmd), [Rule::SeqForbidden]);
+    }
+
+    /// tck-id-payloads-nbirth-bdseq, tck-id-payloads-nbirth-rebirth-req,
+    /// tck-id-operational-behavior-data-commands-rebirth-name-aliases, tck-id-topics-nbirth-rebirth-metric
+    #[test]
+    fn nbirth_needs_bdseq_and_an_unaliased_rebirth_false() {
+        let mut p = nbirth();
+        p.metrics.remove(0);
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::BdSeqMissing]);
+        let mut p = nbirth();
+        p.metrics[1].alias = Some(0);
+        p.metrics[1].value = Some(Value::Boolean(true));
+        assert_eq!(
+            rules(MessageType::NBirth, &p),
+            [Rule::RebirthAliased, Rule::RebirthValue]
+        );
+        let mut p = nbirth();
+        p.metrics.remove(1);
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::RebirthMissing]);
+    }
+
+    /// tck-id-payloads-metric-datatype-req, tck-id-topics-nbirth-metrics,
+    /// tck-id-payloads-name-birth-data-requirement, tck-id-payloads-alias-uniqueness
+    #[test]
+    fn birth_metrics() {
+        let p = nbirth()
+            .with_metric(
+                Metric::new("NoType", 1.0)
+                    .without_datatype()
+                    .with_timestamp(1),
+            )
+            .with_metric(Metric {
+                value: None,
+                ..Metric::new("NoValue", 1.0).with_timestamp(1)
+            })
+            .with_metric(Metric::new("NoTs", 1.0))
+            .with_metric(Metric::new("Dup", 1.0).with_alias(1).with_timestamp(1))
+            .with_metric(Metric::null("Null", DataType::Double).with_timestamp(1));
+        assert_eq!(
+            rules(MessageType::NBirth, &p),
+            [
+                Rule::AliasNotUnique,
+                Rule::DatatypeMissing,
+                Rule::BirthValueMissing,
+                Rule::MetricTimestampMissing
+            ]
+        );
+    }
+
+    /// tck-id-payloads-alias-data-cmd-requirement, tck-id-payloads-metric-datatype-not-req,
+    /// tck-id-payloads-name-requirement
+    #[test]
+    fn data_metrics() {
+        let p = Payload::new(1)
+            .with_seq(1)
+            .with_metric(Metric::aliased(1, 1.0).with_timestamp(1))
+            .with_metric(Metric::new("Temp", 1.0).with_alias(1).with_timestamp(1))
+            .with_metric(Metric {
+                timestamp: Some(1),
+                ..Metric::default()
+            });
+        let err = validate(MessageType::NData, &p).unwrap_err();
+        let found: Vec<_> = err
+            .violations
+            .iter()
+            .map(|v| (v.rule, v.location.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Rule::NameWithAlias, "metrics[1]"),
+                (Rule::DatatypeInData, "metrics[1]"),
+                (Rule::NameMissing, "metrics[2]"),
+            ]
+        );
+        assert!(err.has_errors());
+        let only_should = Payload::new(1)
+            .with_seq(1)
+            .with_metric(Metric::new("x", 1.0).with_timestamp(1));
+        assert!(
+            !validate(MessageType::DData, &only_should)
+                .unwrap_err()
+                .has_errors()
+        );
+    }
+
+    /// tck-id-topics-ndeath-payload
+    #[test]
+    fn ndeath_is_bdseq_alone() {
+        let p = Payload::default().with_metric(Metric::new(BDSEQ, 0i64));
+        assert_eq!(rules(MessageType::NDeath, &p), []);
+        let p = p.with_metric(Metric::new("x", 1.0));
+        assert_eq!(rules(MessageType::NDeath, &p), [Rule::NDeathExtraMetrics]);
+        let p = Payload::default().with_metric(Metric::new(BDSEQ, "3"));
+        assert_eq!(rules(MessageType::NDeath, &p), [Rule::BdSeqType]);
+    }
+
+    /// tck-id-payloads-template-definition-nbirth-only, -definition-ref, -instance-ref,
+    /// -is-definition, -parameter-name-required, -parameter-type-value, -parameter-value
+    #[test]
+    fn templates() {
+        let def = Template::definition(vec![Metric::new("m", 0i32)])
+            .with_parameter(Parameter::new("p", "d"))
+            .with_parameter(Parameter {
+                name: None,
+                datatype: Some(DataType::Bytes),
+                value: None,
+            });
+        let p = nbirth().with_metric(Metric::new("T", def.clone()).with_timestamp(1));
+        assert_eq!(
+            rules(MessageType::NBirth, &p),
+            [
+                Rule::TemplateParameterName,
+                Rule::TemplateParameterType,
+                Rule::TemplateParameterValue
+            ]
+        );
+        let good_def = Template::definition(vec![Metric::new("m", 0i32)]);
+        let dbirth = Payload::new(1)
+            .with_seq(1)
+            .with_metric(Metric::new("T", good_def).with_timestamp(1));
+        assert_eq!(
+            rules(MessageType::DBirth, &dbirth),
+            [Rule::TemplateDefinitionOutsideNBirth]
+        );
+        let mut inst = Template::instance("T", vec![Metric::new("m", 1i32)]);
+        inst.template_ref = None;
+        inst.is_definition = None;
+        let p = nbirth().with_metric(Metric::new("i", inst).with_timestamp(1));
+        assert_eq!(
+            rules(MessageType::NBirth, &p),
+            [Rule::TemplateIsDefinitionMissing]
+        );
+    }
+
+    /// tck-id-payloads-dataset-column-size, -column-num-headers, -types-value
+    #[test]
+    fn datasets() {
+        let mut ds = DataSet::new([("a", DataType::Int32)]);
+        ds.types.push(DataType::Bytes);
+        ds.num_of_columns = 3;
+        let p = nbirth().with_metric(Metric::new("ds", ds).with_timestamp(1));
+        assert_eq!(
+            rules(MessageType::NBirth, &p),
+            [
+                Rule::DataSetColumnCount,
+                Rule::DataSetTypesCount,
+                Rule::DataSetColumnType
+            ]
+        );
+    }
+
+    /// tck-id-payloads-propertyset-keys-array-size, -propertyvalue-type-req, -type-value,
+    /// tck-id-payloads-propertyset-quality-value-type and -value-value
+    #[test]
+    fn properties() {
+        let mut set = PropertySet::new()
+            .with(QUALITY, PropertyValue::new(7i32))
+            .with(
+                "untyped",
+                PropertyValue {
+                    datatype: None,
+                    ..PropertyValue::new(1.0)
+                },
+            )
+            .with("bad", PropertyValue::new(vec![1u8]));
+        set.keys.push("orphan".into());
+        let p = nbirth().with_metric(Metric::new("x", 1.0).with_timestamp(1).with_properties(set));
+        assert_eq!(
+            rules(MessageType::NBirth, &p),
+            [
+                Rule::PropertySetSize,
+                Rule::QualityValue,
+                Rule::PropertyTypeMissing,
+                Rule::PropertyType
+            ]
+        );
+        let wrong = PropertySet::new().with(QUALITY, PropertyValue::new(192i64));
+        let p = nbirth().with_metric(
+            Metric::new("y", 1.0)
+                .with_timestamp(1)
+                .with_properties(wrong),
+        );
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::QualityType]);
+    }
+}

@@ -1,0 +1,8 @@
+//! The integration tests of sparkplug-b, in one binary.
+
+mod golden_vectors;
+mod hostile_input;
+mod json_compare;
+mod prost_agreement;
+mod roundtrip;
+mod spec_vectors;
