@@ -6,8 +6,8 @@
 //! (`DEFLATE`, the default, is a zlib stream; `GZIP` a gzip stream).
 //! [`Payload::decode`](crate::Payload::decode) inflates such payloads and returns the inner one.
 
+use crate::Payload;
 use crate::error::CompressionError;
-use crate::{Payload, Value};
 
 /// The `uuid` that marks a compressed payload.
 pub const COMPRESSED_UUID: &str = "SPBV1.0_COMPRESSED";

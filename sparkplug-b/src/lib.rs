@@ -84,3 +84,8 @@ pub use property::{PropertySet, PropertyValue, Quality};
 pub use template::{Parameter, Template};
 pub use validate::validate;
 pub use value::Value;
+
+// The README's example is compiled and run with the doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

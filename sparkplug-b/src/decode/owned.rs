@@ -264,8 +264,10 @@ fn decode_property_value(bytes: &[u8], depth: u32) -> Result<PropertyValue, Nest
             _ => r.skip(field, wt)?,
         }
     }
-    if let (Some(dt), Some(v)) = (pv.datatype, pv.value.take()) {
-        pv.value = Some(v.reinterpret(dt)?);
+    // Only a typed value is reinterpreted; an untyped one keeps its natural type. (The value is
+    // taken only once a datatype is known: taking it in the same pattern dropped it otherwise.)
+    if let Some(dt) = pv.datatype {
+        pv.value = pv.value.take().map(|v| v.reinterpret(dt)).transpose()?;
     }
     Ok(pv)
 }
@@ -419,8 +421,9 @@ fn decode_parameter(bytes: &[u8]) -> Result<Parameter, Nested> {
             _ => r.skip(field, wt)?,
         }
     }
-    if let (Some(dt), Some(v)) = (p.datatype, p.value.take()) {
-        p.value = Some(v.reinterpret(dt)?);
+    // As for property values: an untyped parameter keeps its natural value.
+    if let Some(dt) = p.datatype {
+        p.value = p.value.take().map(|v| v.reinterpret(dt)).transpose()?;
     }
     Ok(p)
 }

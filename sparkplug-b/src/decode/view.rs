@@ -10,7 +10,13 @@ use crate::DataType;
 use crate::error::DecodeError;
 use crate::wire::{Reader, WireType};
 
-/// A payload read in place. See the [module docs](self).
+/// A payload read in place from its encoded bytes.
+///
+/// `new` checks the framing of the top level once; metrics are then read lazily, one
+/// [`MetricView`] at a time, without allocating. Strings and bytes are borrowed from the input;
+/// nested messages (DataSet, Template, properties, metadata) stay as bytes. A host that needs a
+/// few fields of each message (seq, alias, a double) reads them here at a fraction of the cost
+/// of [`Payload::decode`](crate::Payload::decode).
 ///
 /// ```
 /// use sparkplug_b::{Metric, Payload, PayloadView, ValueRef};
