@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::error::ValueError;
-use crate::{DataType, Metric, Payload};
+use crate::{DataType, Metric, Payload, Value};
 
 /// A metric as its birth declared it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,10 @@ pub struct MetricDefinition {
     pub alias: Option<u64>,
     /// The datatype.
     pub datatype: DataType,
+    /// For a Template metric, its members as the birth declared them (births carry every
+    /// member: `tck-id-payloads-template-instance-members-birth`), to resolve the members a
+    /// data message sends.
+    pub members: Option<Box<AliasTable>>,
 }
 
 /// Why a birth cannot serve as an alias table.
@@ -86,6 +90,15 @@ pub enum ResolveError {
         /// The datatype in the birth.
         birth: DataType,
     },
+    /// A member of a template metric could not be resolved.
+    #[error("template {template:?}: {source}")]
+    Member {
+        /// The template metric's name.
+        template: String,
+        /// What is wrong with the member.
+        #[source]
+        source: Box<ResolveError>,
+    },
     /// The value does not fit the birth's datatype (a type-incompatible write, say).
     #[error("metric {name:?}: {source}")]
     Value {
@@ -119,7 +132,7 @@ pub enum ResolveError {
 /// assert_eq!(decoded.metrics[0].value, Some(Value::Int8(-1)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AliasTable {
     metrics: Vec<MetricDefinition>,
     by_alias: HashMap<u64, usize>,
@@ -144,10 +157,12 @@ impl AliasTable {
             let datatype = metric
                 .datatype
                 .ok_or_else(|| BirthError::MissingDatatype { name: name.clone() })?;
+            let members = template_members(metric);
             table.insert(MetricDefinition {
                 name,
                 alias: metric.alias,
                 datatype,
+                members,
             })?;
         }
         Ok(table)
@@ -221,7 +236,8 @@ impl AliasTable {
     }
 
     /// Gives a data or command metric its name and datatype from the birth and reads its value
-    /// as that datatype. On error the metric is left as it was.
+    /// as that datatype; the members of a template value are resolved against the template's
+    /// members in the birth. On error the metric's value is left as it was.
     pub fn resolve(&self, metric: &mut Metric) -> Result<(), ResolveError> {
         let def = self.lookup(metric)?;
         if let Some(declared) = metric.datatype {
@@ -234,10 +250,10 @@ impl AliasTable {
             }
         }
         if let Some(value) = metric.value.take() {
-            match value.clone().reinterpret(def.datatype) {
+            match value.try_reinterpret(def.datatype) {
                 Ok(typed) => metric.value = Some(typed),
-                Err(source) => {
-                    metric.value = Some(value);
+                Err((original, source)) => {
+                    metric.value = Some(original);
                     return Err(ResolveError::Value {
                         name: def.name.clone(),
                         source,
@@ -249,6 +265,21 @@ impl AliasTable {
             metric.name = Some(def.name.clone());
         }
         metric.datatype = Some(def.datatype);
+        if let (Some(Value::Template(template)), Some(members)) = (&mut metric.value, &def.members)
+        {
+            let mut first_error = None;
+            for member in &mut template.metrics {
+                if let Err(e) = members.resolve(member) {
+                    first_error.get_or_insert(e);
+                }
+            }
+            if let Some(e) = first_error {
+                return Err(ResolveError::Member {
+                    template: def.name.clone(),
+                    source: Box::new(e),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -264,10 +295,36 @@ impl AliasTable {
     }
 }
 
+/// The members of a birth's template metric as a table of their own. Members without a name or
+/// datatype cannot be resolved against and are left out (the birth's validation reports them).
+fn template_members(metric: &Metric) -> Option<Box<AliasTable>> {
+    let Some(Value::Template(template)) = &metric.value else {
+        return None;
+    };
+    let mut table = AliasTable::new();
+    for member in &template.metrics {
+        if let (Some(name), Some(datatype)) = (&member.name, member.datatype) {
+            let mut def = MetricDefinition {
+                name: name.clone(),
+                alias: member.alias,
+                datatype,
+                members: template_members(member),
+            };
+            // Members are normally addressed by name; a member alias the birth repeats is
+            // dropped rather than making the whole template unresolvable.
+            if let Err(BirthError::DuplicateAlias { .. }) = table.insert(def.clone()) {
+                def.alias = None;
+                let _ = table.insert(def);
+            }
+        }
+    }
+    Some(Box::new(table))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Value;
+    use crate::Template;
 
     fn birth() -> Payload {
         Payload::new(1)
@@ -365,5 +422,29 @@ mod tests {
             table.resolve(&mut Metric::default()),
             Err(ResolveError::Unaddressed)
         );
+    }
+
+    /// Template members in data messages carry no datatype; the birth's instance has them all
+    /// (tck-id-payloads-template-instance-members-birth, -members-data).
+    #[test]
+    fn template_members_resolve_through_the_birth_instance() {
+        let instance = Template::instance(
+            "Motor",
+            vec![Metric::new("Speed", 0.0), Metric::new("Poles", 0u8)],
+        );
+        let birth = Payload::new(1).with_metric(Metric::new("M1", instance).with_alias(7));
+        let table = AliasTable::from_birth(&birth).unwrap();
+        let member = Metric {
+            name: Some("Poles".into()),
+            value: Some(Value::UInt32(4)),
+            ..Metric::default()
+        };
+        let mut data = Metric::aliased(7, Template::instance("Motor", vec![member]));
+        table.resolve(&mut data).unwrap();
+        let Some(Value::Template(t)) = &data.value else {
+            panic!("a template")
+        };
+        assert_eq!(t.metrics[0].value, Some(Value::UInt8(4)));
+        assert_eq!(t.metrics[0].datatype, Some(DataType::UInt8));
     }
 }

@@ -119,10 +119,9 @@ pub fn compress(encoded: &[u8], algorithm: Algorithm) -> Payload {
         ..Payload::default()
     };
     if algorithm == Algorithm::Gzip {
-        payload.metrics.push(crate::Metric::new(
-            "algorithm",
-            Value::String("GZIP".into()),
-        ));
+        payload
+            .metrics
+            .push(crate::Metric::new("algorithm", Algorithm::Gzip.as_str()));
     }
     payload
 }

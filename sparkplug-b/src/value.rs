@@ -163,21 +163,28 @@ impl Value {
     /// `datatype` names no value type (Unknown, or an unrecognised code): validation reports
     /// those, decoding keeps what arrived.
     pub fn reinterpret(self, datatype: DataType) -> Result<Value, ValueError> {
+        self.try_reinterpret(datatype).map_err(|(_, e)| e)
+    }
+
+    /// [`Value::reinterpret`], giving the value back on failure so a caller can keep it.
+    pub fn try_reinterpret(self, datatype: DataType) -> Result<Value, (Value, ValueError)> {
         use DataType as T;
         if self.data_type() == datatype || matches!(datatype, T::Unknown | T::Unrecognized(_)) {
             return Ok(self);
         }
         let out_of_range = |value: u64| ValueError::OutOfRange { datatype, value };
-        let value = match (self, datatype) {
+        Ok(match (self, datatype) {
             (Value::UInt32(x), T::Int8) => Value::Int8(x as u8 as i8),
             (Value::UInt32(x), T::Int16) => Value::Int16(x as u16 as i16),
             (Value::UInt32(x), T::Int32) => Value::Int32(x as i32),
-            (Value::UInt32(x), T::UInt8) => {
-                Value::UInt8(u8::try_from(x).map_err(|_| out_of_range(x.into()))?)
-            }
-            (Value::UInt32(x), T::UInt16) => {
-                Value::UInt16(u16::try_from(x).map_err(|_| out_of_range(x.into()))?)
-            }
+            (Value::UInt32(x), T::UInt8) => match u8::try_from(x) {
+                Ok(v) => Value::UInt8(v),
+                Err(_) => return Err((Value::UInt32(x), out_of_range(x.into()))),
+            },
+            (Value::UInt32(x), T::UInt16) => match u16::try_from(x) {
+                Ok(v) => Value::UInt16(v),
+                Err(_) => return Err((Value::UInt32(x), out_of_range(x.into()))),
+            },
             // 64-bit types belong in long_value; a 32-bit field is widened the way its sender
             // must have narrowed it (signed types sign-extended, the others zero-extended).
             (Value::UInt32(x), T::Int64) => Value::Int64(i64::from(x as i32)),
@@ -187,36 +194,38 @@ impl Value {
             (Value::UInt64(x), T::Int16) => Value::Int16(x as u16 as i16),
             (Value::UInt64(x), T::Int32) => Value::Int32(x as u32 as i32),
             (Value::UInt64(x), T::Int64) => Value::Int64(x as i64),
-            (Value::UInt64(x), T::UInt8) => {
-                Value::UInt8(u8::try_from(x).map_err(|_| out_of_range(x))?)
-            }
-            (Value::UInt64(x), T::UInt16) => {
-                Value::UInt16(u16::try_from(x).map_err(|_| out_of_range(x))?)
-            }
-            (Value::UInt64(x), T::UInt32) => {
-                Value::UInt32(u32::try_from(x).map_err(|_| out_of_range(x))?)
-            }
+            (Value::UInt64(x), T::UInt8) => match u8::try_from(x) {
+                Ok(v) => Value::UInt8(v),
+                Err(_) => return Err((Value::UInt64(x), out_of_range(x))),
+            },
+            (Value::UInt64(x), T::UInt16) => match u16::try_from(x) {
+                Ok(v) => Value::UInt16(v),
+                Err(_) => return Err((Value::UInt64(x), out_of_range(x))),
+            },
+            (Value::UInt64(x), T::UInt32) => match u32::try_from(x) {
+                Ok(v) => Value::UInt32(v),
+                Err(_) => return Err((Value::UInt64(x), out_of_range(x))),
+            },
             (Value::UInt64(x), T::DateTime) => Value::DateTime(x),
             (Value::String(s), T::Text) => Value::Text(s),
             (Value::String(s), T::Uuid) => Value::Uuid(s),
             (Value::Bytes(b), T::File) => Value::File(b),
             (Value::Bytes(b), array) => match crate::array::unpack(array, &b) {
-                Some(result) => result?,
+                Some(Ok(v)) => v,
+                Some(Err(e)) => return Err((Value::Bytes(b), e)),
                 None => {
-                    return Err(ValueError::WrongField {
+                    let e = ValueError::WrongField {
                         datatype,
                         field: WireField::BytesValue,
-                    });
+                    };
+                    return Err((Value::Bytes(b), e));
                 }
             },
             (other, _) => {
-                return Err(ValueError::WrongField {
-                    datatype,
-                    field: other.wire_field(),
-                });
+                let field = other.wire_field();
+                return Err((other, ValueError::WrongField { datatype, field }));
             }
-        };
-        Ok(value)
+        })
     }
 
     /// The value as a boolean, for Boolean.
