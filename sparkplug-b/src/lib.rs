@@ -65,6 +65,7 @@ mod metric;
 mod payload;
 pub mod property;
 pub mod proto;
+pub mod session;
 mod template;
 pub mod topic;
 pub mod validate;
