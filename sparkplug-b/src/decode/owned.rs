@@ -1,7 +1,7 @@
 //! The owned decoder: encoded bytes to the typed model, built on the borrowed views.
 
 use super::DecodeOptions;
-use super::view::{MetricView, PayloadView, ValueRef};
+use super::view::{MetricView, ValueRef, tags};
 use crate::error::{DecodeError, ValueError};
 use crate::wire::{Reader, WireType};
 use crate::{
@@ -45,25 +45,35 @@ impl Payload {
 }
 
 fn decode_payload(bytes: &[u8], options: &DecodeOptions) -> Result<Payload, DecodeError> {
-    let view = PayloadView::new(bytes)?;
-    let mut metrics = Vec::with_capacity(view.metric_count());
-    for (index, metric) in view.metrics().enumerate() {
-        let metric = decode_metric(&metric?, options.max_depth).map_err(|e| match e {
-            Nested::Value(source) => DecodeError::Value {
-                metric: index,
-                source,
-            },
-            Nested::Decode(e) => e,
-        })?;
-        metrics.push(metric);
+    // One pass over the top level (PayloadView makes two, to count metrics up front). The
+    // capacity guess fits a typical aliased metric with a timestamp (about 17 bytes) and is
+    // capped, so a hostile length claims no memory the metrics themselves do not use.
+    let mut payload = Payload {
+        metrics: Vec::with_capacity((bytes.len() / 16).min(256)),
+        ..Payload::default()
+    };
+    let mut r = Reader::new(bytes);
+    while let Some(tag) = r.tag()? {
+        match tag {
+            tags::P_TIMESTAMP => payload.timestamp = Some(r.varint()?),
+            tags::P_METRIC => {
+                let view = MetricView::new(r.bytes()?)?;
+                let metric = decode_metric(&view, options.max_depth).map_err(|e| match e {
+                    Nested::Value(source) => DecodeError::Value {
+                        metric: payload.metrics.len(),
+                        source,
+                    },
+                    Nested::Decode(e) => e,
+                })?;
+                payload.metrics.push(metric);
+            }
+            tags::P_SEQ => payload.seq = Some(r.varint()?),
+            tags::P_UUID => payload.uuid = Some(r.str()?.to_owned()),
+            tags::P_BODY => payload.body = Some(r.bytes()?.to_vec()),
+            _ => r.skip_tag(tag, 5)?,
+        }
     }
-    Ok(Payload {
-        timestamp: view.timestamp(),
-        metrics,
-        seq: view.seq(),
-        uuid: view.uuid().map(str::to_owned),
-        body: view.body().map(<[u8]>::to_vec),
-    })
+    Ok(payload)
 }
 
 /// Errors inside a metric, before they get the index of their top-level metric.

@@ -8,7 +8,7 @@
 
 use crate::DataType;
 use crate::error::DecodeError;
-use crate::wire::{Reader, WireType};
+use crate::wire::Reader;
 
 /// A payload read in place from its encoded bytes.
 ///
@@ -47,6 +47,7 @@ pub struct PayloadView<'a> {
 impl<'a> PayloadView<'a> {
     /// Reads the top-level fields of a payload and checks its framing. Metrics are checked
     /// as they are read.
+    #[inline]
     pub fn new(bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let mut view = PayloadView {
             bytes,
@@ -57,61 +58,54 @@ impl<'a> PayloadView<'a> {
             metric_count: 0,
         };
         let mut r = Reader::new(bytes);
-        while let Some((field, wt)) = r.key()? {
-            match field {
-                1 => {
-                    r.expect(field, wt, WireType::Varint)?;
-                    view.timestamp = Some(r.varint()?);
-                }
-                2 => {
-                    r.expect(field, wt, WireType::Len)?;
+        while let Some(tag) = r.tag()? {
+            match tag {
+                tags::P_TIMESTAMP => view.timestamp = Some(r.varint()?),
+                tags::P_METRIC => {
                     r.bytes()?;
                     view.metric_count += 1;
                 }
-                3 => {
-                    r.expect(field, wt, WireType::Varint)?;
-                    view.seq = Some(r.varint()?);
-                }
-                4 => {
-                    r.expect(field, wt, WireType::Len)?;
-                    view.uuid = Some(r.str()?);
-                }
-                5 => {
-                    r.expect(field, wt, WireType::Len)?;
-                    view.body = Some(r.bytes()?);
-                }
-                _ => r.skip(field, wt)?,
+                tags::P_SEQ => view.seq = Some(r.varint()?),
+                tags::P_UUID => view.uuid = Some(r.str()?),
+                tags::P_BODY => view.body = Some(r.bytes()?),
+                _ => r.skip_tag(tag, 5)?,
             }
         }
         Ok(view)
     }
 
     /// The payload timestamp.
+    #[inline]
     pub fn timestamp(&self) -> Option<u64> {
         self.timestamp
     }
 
     /// The sequence number, as on the wire.
+    #[inline]
     pub fn seq(&self) -> Option<u64> {
         self.seq
     }
 
     /// The uuid.
+    #[inline]
     pub fn uuid(&self) -> Option<&'a str> {
         self.uuid
     }
 
     /// The body.
+    #[inline]
     pub fn body(&self) -> Option<&'a [u8]> {
         self.body
     }
 
     /// The number of metrics.
+    #[inline]
     pub fn metric_count(&self) -> usize {
         self.metric_count
     }
 
     /// The metrics, read one at a time.
+    #[inline]
     pub fn metrics(&self) -> Metrics<'a> {
         Metrics {
             reader: Reader::new(self.bytes),
@@ -130,6 +124,7 @@ pub struct Metrics<'a> {
 impl<'a> Iterator for Metrics<'a> {
     type Item = Result<MetricView<'a>, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
             return None;
@@ -137,16 +132,18 @@ impl<'a> Iterator for Metrics<'a> {
         // PayloadView::new checked the framing of every top-level field, so these reads cannot
         // fail; errors are still propagated rather than assumed away.
         loop {
-            let (field, wt) = match self.reader.key() {
-                Ok(Some(key)) => key,
+            let tag = match self.reader.tag() {
+                Ok(Some(tag)) => tag,
                 Ok(None) => return None,
                 Err(e) => return Some(Err(e)),
             };
-            if field == 2 && wt == WireType::Len {
+            if tag == tags::P_METRIC {
                 self.remaining -= 1;
                 return Some(self.reader.bytes().and_then(MetricView::new));
             }
-            if let Err(e) = self.reader.skip(field, wt) {
+            // Any other field: PayloadView::new already checked it, so it is skipped as it is.
+            let (field, wire_type) = crate::wire::split_tag(tag);
+            if let Err(e) = self.reader.skip(field, wire_type) {
                 return Some(Err(e));
             }
         }
@@ -176,101 +173,98 @@ pub struct MetricView<'a> {
 
 impl<'a> MetricView<'a> {
     /// Reads the fields of one encoded `Metric` message.
+    #[inline]
     pub fn new(bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let mut m = MetricView::default();
         let mut r = Reader::new(bytes);
-        while let Some((field, wt)) = r.key()? {
-            match field {
-                1 => {
-                    r.expect(field, wt, WireType::Len)?;
-                    m.name = Some(r.str()?);
-                }
-                2 => {
-                    r.expect(field, wt, WireType::Varint)?;
-                    m.alias = Some(r.varint()?);
-                }
-                3 => {
-                    r.expect(field, wt, WireType::Varint)?;
-                    m.timestamp = Some(r.varint()?);
-                }
-                4 => {
-                    r.expect(field, wt, WireType::Varint)?;
-                    m.datatype = Some(r.uint32()?);
-                }
-                5 => {
-                    r.expect(field, wt, WireType::Varint)?;
-                    m.is_historical = r.bool()?;
-                }
-                6 => {
-                    r.expect(field, wt, WireType::Varint)?;
-                    m.is_transient = r.bool()?;
-                }
-                7 => {
-                    r.expect(field, wt, WireType::Varint)?;
-                    m.is_null = r.bool()?;
-                }
-                8 => {
-                    r.expect(field, wt, WireType::Len)?;
-                    m.metadata = Some(r.bytes()?);
-                }
-                9 => {
-                    r.expect(field, wt, WireType::Len)?;
-                    m.properties = Some(r.bytes()?);
-                }
+        while let Some(tag) = r.tag()? {
+            match tag {
+                tags::M_NAME => m.name = Some(r.str()?),
+                tags::M_ALIAS => m.alias = Some(r.varint()?),
+                tags::M_TIMESTAMP => m.timestamp = Some(r.varint()?),
+                tags::M_DATATYPE => m.datatype = Some(r.uint32()?),
+                tags::M_IS_HISTORICAL => m.is_historical = r.bool()?,
+                tags::M_IS_TRANSIENT => m.is_transient = r.bool()?,
+                tags::M_IS_NULL => m.is_null = r.bool()?,
+                tags::M_METADATA => m.metadata = Some(r.bytes()?),
+                tags::M_PROPERTIES => m.properties = Some(r.bytes()?),
                 // The value oneof: when a peer repeats it, the last field wins, as in protobuf.
-                10..=19 => m.value = read_value(&mut r, field, wt)?,
-                _ => r.skip(field, wt)?,
+                tags::M_INT => m.value = Some(ValueRef::Int(r.uint32()?)),
+                tags::M_LONG => m.value = Some(ValueRef::Long(r.varint()?)),
+                tags::M_FLOAT => m.value = Some(ValueRef::Float(f32::from_bits(r.fixed32()?))),
+                tags::M_DOUBLE => m.value = Some(ValueRef::Double(f64::from_bits(r.fixed64()?))),
+                tags::M_BOOLEAN => m.value = Some(ValueRef::Boolean(r.bool()?)),
+                tags::M_STRING => m.value = Some(ValueRef::String(r.str()?)),
+                tags::M_BYTES => m.value = Some(ValueRef::Bytes(r.bytes()?)),
+                tags::M_DATASET => m.value = Some(ValueRef::DataSet(r.bytes()?)),
+                tags::M_TEMPLATE => m.value = Some(ValueRef::Template(r.bytes()?)),
+                // An extension value replaces the oneof and is not kept.
+                tags::M_EXTENSION => {
+                    r.bytes()?;
+                    m.value = None;
+                }
+                _ => r.skip_tag(tag, 19)?,
             }
         }
         Ok(m)
     }
 
     /// The metric name.
+    #[inline]
     pub fn name(&self) -> Option<&'a str> {
         self.name
     }
 
     /// The alias.
+    #[inline]
     pub fn alias(&self) -> Option<u64> {
         self.alias
     }
 
     /// The metric timestamp.
+    #[inline]
     pub fn timestamp(&self) -> Option<u64> {
         self.timestamp
     }
 
     /// The declared data type.
+    #[inline]
     pub fn datatype(&self) -> Option<DataType> {
         self.datatype.map(DataType::from_code)
     }
 
     /// The `is_historical` flag.
+    #[inline]
     pub fn is_historical(&self) -> bool {
         self.is_historical
     }
 
     /// The `is_transient` flag.
+    #[inline]
     pub fn is_transient(&self) -> bool {
         self.is_transient
     }
 
     /// The `is_null` flag.
+    #[inline]
     pub fn is_null(&self) -> bool {
         self.is_null
     }
 
     /// The encoded `MetaData` message, if any.
+    #[inline]
     pub fn metadata_bytes(&self) -> Option<&'a [u8]> {
         self.metadata
     }
 
     /// The encoded `PropertySet` message, if any.
+    #[inline]
     pub fn properties_bytes(&self) -> Option<&'a [u8]> {
         self.properties
     }
 
     /// The value as it is on the wire (`None` for no value or an extension value).
+    #[inline]
     pub fn value(&self) -> Option<ValueRef<'a>> {
         self.value
     }
@@ -302,32 +296,41 @@ pub enum ValueRef<'a> {
     Template(&'a [u8]),
 }
 
-/// Reads a field of the metric value oneof. Extension values are skipped (`None`).
-fn read_value<'a>(
-    r: &mut Reader<'a>,
-    field: u32,
-    wt: WireType,
-) -> Result<Option<ValueRef<'a>>, DecodeError> {
-    let want = match field {
-        10 | 11 | 14 => WireType::Varint,
-        12 => WireType::Fixed32,
-        13 => WireType::Fixed64,
-        _ => WireType::Len,
-    };
-    r.expect(field, wt, want)?;
-    Ok(Some(match field {
-        10 => ValueRef::Int(r.uint32()?),
-        11 => ValueRef::Long(r.varint()?),
-        12 => ValueRef::Float(f32::from_bits(r.fixed32()?)),
-        13 => ValueRef::Double(f64::from_bits(r.fixed64()?)),
-        14 => ValueRef::Boolean(r.bool()?),
-        15 => ValueRef::String(r.str()?),
-        16 => ValueRef::Bytes(r.bytes()?),
-        17 => ValueRef::DataSet(r.bytes()?),
-        18 => ValueRef::Template(r.bytes()?),
-        _ => {
-            r.bytes()?;
-            return Ok(None);
-        }
-    }))
+/// The tags (`field << 3 | wire type`) of the Payload and Metric fields, so that one comparison
+/// checks a field's number and its wire type.
+pub(crate) mod tags {
+    const VARINT: u32 = 0;
+    const FIXED64: u32 = 1;
+    const LEN: u32 = 2;
+    const FIXED32: u32 = 5;
+
+    const fn tag(field: u32, wire_type: u32) -> u32 {
+        field << 3 | wire_type
+    }
+
+    pub(crate) const P_TIMESTAMP: u32 = tag(1, VARINT);
+    pub(crate) const P_METRIC: u32 = tag(2, LEN);
+    pub(crate) const P_SEQ: u32 = tag(3, VARINT);
+    pub(crate) const P_UUID: u32 = tag(4, LEN);
+    pub(crate) const P_BODY: u32 = tag(5, LEN);
+
+    pub(crate) const M_NAME: u32 = tag(1, LEN);
+    pub(crate) const M_ALIAS: u32 = tag(2, VARINT);
+    pub(crate) const M_TIMESTAMP: u32 = tag(3, VARINT);
+    pub(crate) const M_DATATYPE: u32 = tag(4, VARINT);
+    pub(crate) const M_IS_HISTORICAL: u32 = tag(5, VARINT);
+    pub(crate) const M_IS_TRANSIENT: u32 = tag(6, VARINT);
+    pub(crate) const M_IS_NULL: u32 = tag(7, VARINT);
+    pub(crate) const M_METADATA: u32 = tag(8, LEN);
+    pub(crate) const M_PROPERTIES: u32 = tag(9, LEN);
+    pub(crate) const M_INT: u32 = tag(10, VARINT);
+    pub(crate) const M_LONG: u32 = tag(11, VARINT);
+    pub(crate) const M_FLOAT: u32 = tag(12, FIXED32);
+    pub(crate) const M_DOUBLE: u32 = tag(13, FIXED64);
+    pub(crate) const M_BOOLEAN: u32 = tag(14, VARINT);
+    pub(crate) const M_STRING: u32 = tag(15, LEN);
+    pub(crate) const M_BYTES: u32 = tag(16, LEN);
+    pub(crate) const M_DATASET: u32 = tag(17, LEN);
+    pub(crate) const M_TEMPLATE: u32 = tag(18, LEN);
+    pub(crate) const M_EXTENSION: u32 = tag(19, LEN);
 }

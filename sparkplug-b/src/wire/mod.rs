@@ -8,5 +8,5 @@
 mod reader;
 mod writer;
 
-pub(crate) use reader::{Reader, WireType};
+pub(crate) use reader::{Reader, WireType, split_tag};
 pub(crate) use writer::Writer;

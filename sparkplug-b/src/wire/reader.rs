@@ -14,6 +14,21 @@ pub(crate) enum WireType {
     Fixed32,
 }
 
+/// Splits a tag checked by [`Reader::tag`] into field number and wire type.
+#[inline]
+pub(crate) fn split_tag(tag: u32) -> (u32, WireType) {
+    let wire_type = match tag & 7 {
+        0 => WireType::Varint,
+        1 => WireType::Fixed64,
+        2 => WireType::Len,
+        3 => WireType::StartGroup,
+        4 => WireType::EndGroup,
+        // `tag` rejected 6 and 7.
+        _ => WireType::Fixed32,
+    };
+    (tag >> 3, wire_type)
+}
+
 /// Groups are deprecated proto2 syntax no Sparkplug field uses; they are skipped, with their
 /// own nesting bound so a run of start-group tags cannot recurse without limit.
 const MAX_GROUP_DEPTH: u32 = 16;
@@ -36,53 +51,88 @@ impl<'a> Reader<'a> {
     /// Reads a field key; `None` at the end of the input.
     #[inline]
     pub(crate) fn key(&mut self) -> Result<Option<(u32, WireType)>, DecodeError> {
-        if self.buf.is_empty() {
-            return Ok(None);
-        }
-        let key = self.varint()?;
-        let wire_type = match key & 7 {
-            0 => WireType::Varint,
-            1 => WireType::Fixed64,
-            2 => WireType::Len,
-            3 => WireType::StartGroup,
-            4 => WireType::EndGroup,
-            5 => WireType::Fixed32,
-            other => return Err(DecodeError::InvalidWireType(other as u8)),
+        Ok(self.tag()?.map(split_tag))
+    }
+
+    /// Reads a field key as its raw tag (`field << 3 | wire type`), checked to be a valid key;
+    /// `None` at the end of the input. Hot decoders match on the tag itself, so one comparison
+    /// checks both the field number and its wire type; [`Reader::skip_tag`] handles the rest.
+    #[inline]
+    pub(crate) fn tag(&mut self) -> Result<Option<u32>, DecodeError> {
+        let key = match self.buf.first() {
+            None => return Ok(None),
+            Some(&b) if b < 0x80 => {
+                self.buf = &self.buf[1..];
+                u64::from(b)
+            }
+            Some(_) => self.varint_multi()?,
         };
-        let field = key >> 3;
-        if field == 0 || field > u64::from(u32::MAX >> 3) {
-            return Err(DecodeError::InvalidFieldNumber(field));
+        if key & 7 > 5 {
+            return Err(DecodeError::InvalidWireType((key & 7) as u8));
         }
-        Ok(Some((field as u32, wire_type)))
+        if key >> 3 == 0 || key > u64::from(u32::MAX) {
+            return Err(DecodeError::InvalidFieldNumber(key >> 3));
+        }
+        Ok(Some(key as u32))
+    }
+
+    /// The fallback arm of a decoder that matches on tags: a field of the message's schema
+    /// (numbers `1..=last_field`) arrived with a wire type its type cannot have, which is an
+    /// error; any other field is unknown or an extension, and is skipped.
+    #[cold]
+    pub(crate) fn skip_tag(&mut self, tag: u32, last_field: u32) -> Result<(), DecodeError> {
+        let (field, wire_type) = split_tag(tag);
+        if (1..=last_field).contains(&field) {
+            return Err(DecodeError::WrongWireType {
+                field,
+                wire_type: wire_type as u8,
+            });
+        }
+        self.skip(field, wire_type)
     }
 
     /// Reads a base-128 varint of at most 10 bytes.
     #[inline]
     pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
         // Fast path: a one-byte varint (most keys, flags, small integers).
-        if let Some(&b) = self.buf.first() {
-            if b < 0x80 {
+        match self.buf.first() {
+            Some(&b) if b < 0x80 => {
                 self.buf = &self.buf[1..];
-                return Ok(u64::from(b));
+                Ok(u64::from(b))
             }
+            _ => self.varint_multi(),
+        }
+    }
+
+    #[inline(never)]
+    fn varint_multi(&mut self) -> Result<u64, DecodeError> {
+        // With ten bytes in hand the varint cannot run off the end, so the loop has a constant
+        // bound and no bounds checks, and the compiler unrolls it (timestamps are six bytes).
+        if let Some(bytes) = self.buf.first_chunk::<10>() {
+            let mut value: u64 = 0;
+            for (i, &b) in bytes.iter().enumerate() {
+                value |= u64::from(b & 0x7f) << (7 * i);
+                if b < 0x80 {
+                    // The tenth byte may only contribute the top bit of a u64.
+                    if i == 9 && b > 1 {
+                        return Err(DecodeError::VarintOverflow);
+                    }
+                    self.buf = &self.buf[i + 1..];
+                    return Ok(value);
+                }
+            }
+            return Err(DecodeError::VarintOverflow);
         }
         let mut value: u64 = 0;
-        for (i, &b) in self.buf.iter().enumerate().take(10) {
+        for (i, &b) in self.buf.iter().enumerate() {
             value |= u64::from(b & 0x7f) << (7 * i);
             if b < 0x80 {
-                // The tenth byte may only contribute the top bit of a u64.
-                if i == 9 && b > 1 {
-                    return Err(DecodeError::VarintOverflow);
-                }
                 self.buf = &self.buf[i + 1..];
                 return Ok(value);
             }
         }
-        if self.buf.len() >= 10 {
-            Err(DecodeError::VarintOverflow)
-        } else {
-            Err(DecodeError::Truncated)
-        }
+        // Fewer than ten bytes and no terminator.
+        Err(DecodeError::Truncated)
     }
 
     /// Reads a varint into a `uint32` field. Like protobuf's own parsers, a wider value keeps
