@@ -1,6 +1,7 @@
 //! The integration tests of sparkplug-b, in one binary.
 
 mod golden_vectors;
+mod harness;
 mod hostile_input;
 mod json_compare;
 mod prost_agreement;
