@@ -402,3 +402,48 @@ fn template_to_wire(t: &Template, options: &EncodeOptions) -> Result<wire::Templ
         is_definition: t.is_definition,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SPARKPLUG.md 3.2: a Tahu-style UInt32 in long_value converts like the decoder reads it.
+    #[test]
+    fn wire_structs_convert_with_the_decoders_rules() {
+        let wire = proto::Payload {
+            metrics: vec![wire::Metric {
+                name: Some("u".into()),
+                datatype: Some(DataType::UInt32.code()),
+                value: Some(wire::metric::Value::LongValue(4_000_000_000)),
+                ..wire::Metric::default()
+            }],
+            ..proto::Payload::default()
+        };
+        let p = Payload::try_from(wire).unwrap();
+        assert_eq!(p.metrics[0].value, Some(Value::UInt32(4_000_000_000)));
+        let back = proto::Payload::try_from(&p).unwrap();
+        assert_eq!(
+            back.metrics[0].value,
+            Some(wire::metric::Value::IntValue(4_000_000_000))
+        );
+    }
+
+    #[test]
+    fn conversion_errors_name_the_metric() {
+        let wire = proto::Payload {
+            metrics: vec![
+                wire::Metric::default(),
+                wire::Metric {
+                    datatype: Some(DataType::UInt8.code()),
+                    value: Some(wire::metric::Value::IntValue(300)),
+                    ..wire::Metric::default()
+                },
+            ],
+            ..proto::Payload::default()
+        };
+        assert!(matches!(
+            Payload::try_from(wire),
+            Err(DecodeError::Value { metric: 1, .. })
+        ));
+    }
+}

@@ -330,3 +330,87 @@ fn encode_parameter(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DataType, Payload};
+
+    fn encode(p: &Payload) -> Result<Vec<u8>, EncodeError> {
+        p.encode_to_vec()
+    }
+
+    /// tck-id-payloads-sequence-num-always-included and tck-id-payloads-ndeath-seq: `seq` is
+    /// written exactly when present, including 0.
+    #[test]
+    fn seq_presence_is_explicit() {
+        assert_eq!(
+            encode(&Payload::default().with_seq(0)).unwrap(),
+            [0x18, 0x00]
+        );
+        assert!(encode(&Payload::default()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn flags_are_written_only_when_set() {
+        let plain = Metric::new("a", true);
+        let flagged = Metric::new("a", true).historical().transient();
+        let plain_len = encode(&Payload::default().with_metric(plain))
+            .unwrap()
+            .len();
+        let flagged_bytes = encode(&Payload::default().with_metric(flagged)).unwrap();
+        assert_eq!(flagged_bytes.len(), plain_len + 4);
+        assert!(flagged_bytes.windows(2).any(|w| w == [0x28, 0x01]));
+        assert!(flagged_bytes.windows(2).any(|w| w == [0x30, 0x01]));
+    }
+
+    #[test]
+    fn values_without_a_field_where_they_stand_are_errors() {
+        let set = Value::PropertySet(Box::default());
+        let as_metric = Payload::default().with_metric(Metric::new("s", set));
+        assert_eq!(
+            encode(&as_metric),
+            Err(EncodeError::Unrepresentable {
+                datatype: DataType::PropertySet,
+                place: "metric"
+            })
+        );
+        let props = PropertySet::new().with("arr", PropertyValue::new(vec![1i32, 2]));
+        let in_property =
+            Payload::default().with_metric(Metric::new("m", 1.0).with_properties(props));
+        assert_eq!(
+            encode(&in_property),
+            Err(EncodeError::Unrepresentable {
+                datatype: DataType::Int32Array,
+                place: "property value"
+            })
+        );
+        let ds = DataSet::new([("b", DataType::Bytes)]).with_row(vec![Some(Value::Bytes(vec![1]))]);
+        assert_eq!(
+            encode(&Payload::default().with_metric(Metric::new("ds", ds))),
+            Err(EncodeError::Unrepresentable {
+                datatype: DataType::Bytes,
+                place: "DataSet cell"
+            })
+        );
+    }
+
+    /// SPARKPLUG.md 3.2: the UInt32 switch applies wherever a UInt32 travels.
+    #[test]
+    fn uint32_switch_reaches_nested_values() {
+        let long = EncodeOptions::default().with_uint32_in_long_value(true);
+        let param = Template::definition(vec![]).with_parameter(Parameter::new("p", 7u32));
+        let p = Payload::default().with_metric(Metric::new("t", param));
+        let mut spec = Vec::new();
+        let mut tahu = Vec::new();
+        p.encode_with(&mut spec, &EncodeOptions::default()).unwrap();
+        p.encode_with(&mut tahu, &long).unwrap();
+        // Parameter field 3 (int_value) versus field 4 (long_value).
+        assert!(spec.windows(2).any(|w| w == [0x18, 0x07]));
+        assert!(tahu.windows(2).any(|w| w == [0x20, 0x07]));
+        assert_eq!(
+            Payload::decode(&spec).unwrap(),
+            Payload::decode(&tahu).unwrap()
+        );
+    }
+}

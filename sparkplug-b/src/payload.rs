@@ -51,3 +51,23 @@ impl Payload {
             .find(|m| m.name.as_deref() == Some(name))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_and_lookup() {
+        let p = Payload::new(7)
+            .with_seq(3)
+            .with_metric(Metric::new("a", 1i32))
+            .with_metric(Metric::new("a", 2i32));
+        assert_eq!((p.timestamp, p.seq), (Some(7), Some(3)));
+        assert_eq!(
+            p.metric("a").and_then(|m| m.value.as_ref()?.as_i64()),
+            Some(1),
+            "the first one"
+        );
+        assert!(p.metric("b").is_none());
+    }
+}

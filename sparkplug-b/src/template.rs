@@ -75,3 +75,30 @@ impl Parameter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tck-id-payloads-template-is-definition-definition, -is-definition-instance,
+    /// -definition-ref, -instance-ref
+    #[test]
+    fn constructors_set_is_definition_and_template_ref() {
+        let def = Template::definition(vec![]).with_version("2");
+        assert_eq!(
+            (
+                def.is_definition,
+                def.template_ref.as_deref(),
+                def.version.as_deref()
+            ),
+            (Some(true), None, Some("2"))
+        );
+        let inst =
+            Template::instance("Motor", vec![]).with_parameter(Parameter::new("rpm", 1500u32));
+        assert_eq!(
+            (inst.is_definition, inst.template_ref.as_deref()),
+            (Some(false), Some("Motor"))
+        );
+        assert_eq!(inst.parameters[0].datatype, Some(DataType::UInt32));
+    }
+}

@@ -437,3 +437,70 @@ fn decode_parameter(bytes: &[u8]) -> Result<Parameter, Nested> {
     }
     Ok(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::WireField;
+
+    #[test]
+    fn value_errors_name_their_top_level_metric() {
+        // Metric 1 declares Int8 but carries a string.
+        let bad = Metric {
+            datatype: Some(DataType::Int8),
+            ..Metric::new("s", "text")
+        };
+        let p = Payload::default()
+            .with_metric(Metric::new("ok", 1.0))
+            .with_metric(bad);
+        let bytes = p.encode_to_vec().unwrap();
+        assert_eq!(
+            Payload::decode(&bytes),
+            Err(DecodeError::Value {
+                metric: 1,
+                source: ValueError::WrongField {
+                    datatype: DataType::Int8,
+                    field: WireField::StringValue
+                },
+            })
+        );
+    }
+
+    #[test]
+    fn depth_is_configurable() {
+        let nested = Template::instance(
+            "T",
+            vec![Metric::new("inner", Template::instance("T", vec![]))],
+        );
+        let bytes = Payload::default()
+            .with_metric(Metric::new("outer", nested))
+            .encode_to_vec()
+            .unwrap();
+        assert!(Payload::decode_with(&bytes, &DecodeOptions::default().with_max_depth(2)).is_ok());
+        assert_eq!(
+            Payload::decode_with(&bytes, &DecodeOptions::default().with_max_depth(1)),
+            Err(DecodeError::TooDeep)
+        );
+    }
+
+    #[test]
+    fn null_dataset_cells_and_untyped_columns() {
+        let mut ds = DataSet::new([("a", DataType::Int16)])
+            .with_row(vec![None])
+            .with_row(vec![Some(Value::Int16(-2))]);
+        ds.rows
+            .push(vec![Some(Value::Int16(1)), Some(Value::Boolean(true))]);
+        let bytes = Payload::default()
+            .with_metric(Metric::new("ds", ds))
+            .encode_to_vec()
+            .unwrap();
+        let p = Payload::decode(&bytes).unwrap();
+        let Some(Value::DataSet(back)) = &p.metrics[0].value else {
+            panic!("a DataSet")
+        };
+        assert_eq!(back.rows[0], [None]);
+        assert_eq!(back.rows[1], [Some(Value::Int16(-2))]);
+        // A cell beyond the declared columns keeps its natural value.
+        assert_eq!(back.rows[2][1], Some(Value::Boolean(true)));
+    }
+}

@@ -334,3 +334,60 @@ pub(crate) mod tags {
     pub(crate) const M_TEMPLATE: u32 = tag(18, LEN);
     pub(crate) const M_EXTENSION: u32 = tag(19, LEN);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Metric, Payload};
+
+    #[test]
+    fn top_level_fields_and_count() {
+        let p = Payload {
+            uuid: Some("u".into()),
+            body: Some(vec![1, 2]),
+            ..Payload::new(5)
+                .with_seq(9)
+                .with_metric(Metric::aliased(1, 1.0))
+                .with_metric(Metric::aliased(2, 2.0))
+        };
+        let bytes = p.encode_to_vec().unwrap();
+        let view = PayloadView::new(&bytes).unwrap();
+        assert_eq!(
+            (view.timestamp(), view.seq(), view.uuid(), view.body()),
+            (Some(5), Some(9), Some("u"), Some(&[1u8, 2][..]))
+        );
+        assert_eq!(view.metric_count(), 2);
+        let aliases: Vec<_> = view.metrics().map(|m| m.unwrap().alias()).collect();
+        assert_eq!(aliases, [Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn the_last_value_of_the_oneof_wins_and_extensions_clear_it() {
+        // int_value 1, then double_value 2.0
+        let mut bytes = vec![0x50, 0x01, 0x69];
+        bytes.extend_from_slice(&2.0f64.to_le_bytes());
+        assert_eq!(
+            MetricView::new(&bytes).unwrap().value(),
+            Some(ValueRef::Double(2.0))
+        );
+        bytes.extend_from_slice(&[0x9a, 0x01, 0x00]); // extension_value (field 19), empty
+        assert_eq!(MetricView::new(&bytes).unwrap().value(), None);
+    }
+
+    #[test]
+    fn known_fields_with_a_wrong_wire_type_are_errors_unknown_ones_are_skipped() {
+        // name (field 1) as a varint
+        assert_eq!(
+            MetricView::new(&[0x08, 0x01]),
+            Err(DecodeError::WrongWireType {
+                field: 1,
+                wire_type: 0
+            })
+        );
+        // field 20 varint: unknown, skipped
+        let m = MetricView::new(&[0xa0, 0x01, 0x05, 0x10, 0x03]).unwrap();
+        assert_eq!(m.alias(), Some(3));
+        // seq (payload field 3) as a length-delimited field
+        assert!(PayloadView::new(&[0x1a, 0x00]).is_err());
+    }
+}
