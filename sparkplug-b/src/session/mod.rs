@@ -10,8 +10,10 @@
 //!
 //! This module holds the types shared by both roles and by every transport.
 
+pub mod host;
 mod types;
 
+pub use host::{HostApplication, HostConfig, HostEvent};
 pub use types::{
     BdSeq, ConnectOptions, DisconnectReason, Publish, QoS, Seq, Subscription, Timestamp, Transmit,
     Will,

@@ -1,0 +1,204 @@
+//! The application side of the edge node: metric and device definitions, values, and
+//! `flush`, which publishes what changed or hands it to store and forward.
+
+use crate::session::{QoS, Timestamp};
+use crate::topic::{DeviceId, DeviceMessageType};
+use crate::{AliasTable, Value};
+
+use super::error::{AddDeviceError, MetricSpecError, SetMetricError, UnknownDevice};
+use super::metrics::{MetricSet, MetricSpec};
+use super::{Device, EdgeEvent, EdgeNode, EdgeState, birth};
+
+impl EdgeNode {
+    /// Adds a node metric. While `Online` this publishes a new birth sequence at once, as
+    /// births must list every metric of the session (`tck-id-topics-nbirth-metric-reqs`); add
+    /// several with [`EdgeNode::add_node_metrics`] to publish one.
+    pub fn add_node_metric(
+        &mut self,
+        now: Timestamp,
+        spec: MetricSpec,
+    ) -> Result<(), MetricSpecError> {
+        self.add_node_metrics(now, [spec])
+    }
+
+    /// Adds node metrics, all or none, with at most one new birth sequence.
+    pub fn add_node_metrics(
+        &mut self,
+        now: Timestamp,
+        specs: impl IntoIterator<Item = MetricSpec>,
+    ) -> Result<(), MetricSpecError> {
+        let mut staged = self.node.clone();
+        let mut next_alias = self.next_alias;
+        self.stage(&mut staged, &mut next_alias, true, now, specs)?;
+        self.node = staged;
+        self.next_alias = next_alias;
+        if self.state == EdgeState::Online {
+            self.publish_births(now);
+        }
+        Ok(())
+    }
+
+    /// Attaches a device with its metrics; its DBIRTH is published at once if the node is
+    /// `Online`, else with the next birth sequence. Aliases are unique across the node and
+    /// all its devices (`tck-id-payloads-alias-uniqueness`).
+    pub fn add_device(
+        &mut self,
+        now: Timestamp,
+        device: DeviceId,
+        specs: impl IntoIterator<Item = MetricSpec>,
+    ) -> Result<(), AddDeviceError> {
+        if self.device_index(&device).is_some() {
+            return Err(AddDeviceError::DuplicateDevice(device));
+        }
+        let mut metrics = MetricSet::default();
+        let mut next_alias = self.next_alias;
+        self.stage(&mut metrics, &mut next_alias, false, now, specs)?;
+        self.next_alias = next_alias;
+        self.devices.push(Device {
+            id: device,
+            metrics,
+            table: AliasTable::new(),
+        });
+        if self.state == EdgeState::Online {
+            let index = self.devices.len() - 1;
+            self.publish_dbirth(now, index);
+        }
+        Ok(())
+    }
+
+    /// Detaches a device, publishing its DDEATH if it was born in this session
+    /// (`tck-id-operational-behavior-device-ddeath`). Its stored values are dropped.
+    pub fn remove_device(
+        &mut self,
+        now: Timestamp,
+        device: &DeviceId,
+    ) -> Result<(), UnknownDevice> {
+        let index = self
+            .device_index(device)
+            .ok_or_else(|| UnknownDevice(device.clone()))?;
+        let removed = self.devices.remove(index);
+        self.store.forget_device(device);
+        if self.state.is_born() {
+            let seq = self.take_seq();
+            let topic = self.device_topic(DeviceMessageType::DDeath, &removed.id);
+            self.publish(topic, &birth::ddeath(now, seq), QoS::AtMostOnce);
+        }
+        Ok(())
+    }
+
+    /// Records a new value of a node metric (`device: None`) or a device metric, acquired at
+    /// `now`. It is published by the next [`EdgeNode::flush`] if it changed enough.
+    pub fn set_metric(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        name: &str,
+        value: impl Into<Value>,
+    ) -> Result<(), SetMetricError> {
+        self.set(now, device, name, Some(value.into()))
+    }
+
+    /// Records that a metric's value is now null.
+    pub fn set_metric_null(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        name: &str,
+    ) -> Result<(), SetMetricError> {
+        self.set(now, device, name, None)
+    }
+
+    /// The current value of a metric; `None` if it is null or does not exist.
+    pub fn metric_value(&self, device: Option<&DeviceId>, name: &str) -> Option<&Value> {
+        let set = match device {
+            None => &self.node,
+            Some(d) => &self.devices.get(self.device_index(d)?)?.metrics,
+        };
+        set.get(name)?.value.as_ref()
+    }
+
+    /// The attached devices, in the order they were added.
+    pub fn devices(&self) -> impl Iterator<Item = &DeviceId> {
+        self.devices.iter().map(|d| &d.id)
+    }
+
+    /// How many values store and forward holds.
+    pub fn stored_len(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Publishes what changed since the last report: one NDATA with the node's changed metrics
+    /// and one DDATA per device with changes, seq + 1 each
+    /// (`tck-id-topics-ndata-payload`, `tck-id-topics-ddata-payload`). When the node is not
+    /// `Online` the changes go to store and forward instead.
+    pub fn flush(&mut self, now: Timestamp) {
+        let mut groups = vec![(None, self.node.take_changes())];
+        for device in &mut self.devices {
+            groups.push((Some(device.id.clone()), device.metrics.take_changes()));
+        }
+        groups.retain(|(_, changes)| !changes.is_empty());
+        if self.state == EdgeState::Online {
+            for (device, changes) in groups {
+                self.publish_data(now, device.as_ref(), &changes, false);
+            }
+            return;
+        }
+        let mut dropped = 0;
+        for (device, changes) in groups {
+            dropped += self.store.push(device.as_ref(), changes);
+        }
+        if dropped > 0 {
+            self.events
+                .push_back(EdgeEvent::StoreForwardDropped { count: dropped });
+        }
+    }
+
+    fn set(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        name: &str,
+        value: Option<Value>,
+    ) -> Result<(), SetMetricError> {
+        let options = self.config.encode;
+        let set = match device {
+            None => &mut self.node,
+            Some(d) => {
+                let index = self
+                    .device_index(d)
+                    .ok_or_else(|| UnknownDevice(d.clone()))?;
+                &mut self.devices[index].metrics
+            }
+        };
+        set.set(now, name, value, &options).map_err(|e| {
+            e.unwrap_or_else(|| SetMetricError::UnknownMetric {
+                device: device.cloned(),
+                name: name.to_owned(),
+            })
+        })
+    }
+
+    /// Checks and adds `specs` to `set`, giving aliases from `next_alias`.
+    fn stage(
+        &self,
+        set: &mut MetricSet,
+        next_alias: &mut u64,
+        node: bool,
+        now: Timestamp,
+        specs: impl IntoIterator<Item = MetricSpec>,
+    ) -> Result<(), MetricSpecError> {
+        for spec in specs {
+            set.check(&spec, node, &self.config.encode)?;
+            let alias = self.config.aliases.then_some(*next_alias);
+            if alias.is_some() {
+                *next_alias += 1;
+            }
+            set.insert(spec, alias, now);
+        }
+        Ok(())
+    }
+
+    pub(super) fn device_index(&self, device: &DeviceId) -> Option<usize> {
+        self.devices.iter().position(|d| d.id == *device)
+    }
+}

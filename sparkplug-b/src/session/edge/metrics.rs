@@ -1,0 +1,486 @@
+//! The metric store of an edge node: definitions, current values, report by exception.
+//!
+//! Each metric remembers its current value (what the next birth carries) and the value it last
+//! reported (in a birth, a data message or the store-and-forward buffer). [`MetricSet::take_changes`]
+//! yields the metrics whose current value differs from the reported one by more than their
+//! deadband (`tck-id-principles-rbe-recommended`), and makes it the reported one.
+
+use std::collections::HashMap;
+
+use crate::session::Timestamp;
+use crate::validate::{BDSEQ, NODE_CONTROL_REBIRTH};
+use crate::{DataType, EncodeOptions, Metric, Payload, PropertySet, Value};
+
+use super::error::{MetricSpecError, SetMetricError};
+
+/// The definition of a metric: what its births declare.
+///
+/// ```
+/// use sparkplug_b::session::MetricSpec;
+/// use sparkplug_b::{DataType, PropertySet, PropertyValue};
+///
+/// let temp = MetricSpec::new("Brine/Temp", DataType::Double)
+///     .with_value(-8.5)
+///     .with_deadband(0.05)
+///     .with_properties(PropertySet::new().with("engUnit", PropertyValue::new("degC")));
+/// let alarm = MetricSpec::with_initial("Alarms/HighPressure", false);
+/// assert_eq!(alarm.datatype, DataType::Boolean);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MetricSpec {
+    /// The metric name, `/` separating folders.
+    pub name: String,
+    /// The datatype, fixed for the session.
+    pub datatype: DataType,
+    /// Properties (engineering units, ...), published in births only.
+    pub properties: Option<PropertySet>,
+    /// For numeric datatypes: report a new value only when it moved more than this from the
+    /// last reported one. `None` reports every change.
+    pub deadband: Option<f64>,
+    /// The value until the first `set_metric`; `None` is null (`is_null` in the birth).
+    pub initial: Option<Value>,
+}
+
+impl MetricSpec {
+    /// A metric of `datatype` whose value is null until set.
+    pub fn new(name: impl Into<String>, datatype: DataType) -> Self {
+        MetricSpec {
+            name: name.into(),
+            datatype,
+            properties: None,
+            deadband: None,
+            initial: None,
+        }
+    }
+
+    /// A metric whose datatype is its initial value's.
+    pub fn with_initial(name: impl Into<String>, value: impl Into<Value>) -> Self {
+        let value = value.into();
+        MetricSpec {
+            datatype: value.data_type(),
+            initial: Some(value),
+            ..MetricSpec::new(name, DataType::Unknown)
+        }
+    }
+
+    /// Sets the initial value (builder style); its datatype must be the metric's.
+    pub fn with_value(mut self, value: impl Into<Value>) -> Self {
+        self.initial = Some(value.into());
+        self
+    }
+
+    /// Sets the properties (builder style).
+    pub fn with_properties(mut self, properties: PropertySet) -> Self {
+        self.properties = Some(properties);
+        self
+    }
+
+    /// Sets the report-by-exception deadband (builder style).
+    pub fn with_deadband(mut self, deadband: f64) -> Self {
+        self.deadband = Some(deadband);
+        self
+    }
+}
+
+/// A metric with its state.
+#[derive(Debug, Clone)]
+pub(super) struct Entry {
+    pub(super) name: String,
+    pub(super) alias: Option<u64>,
+    pub(super) datatype: DataType,
+    properties: Option<PropertySet>,
+    deadband: Option<f64>,
+    /// The current value; `None` is null.
+    pub(super) value: Option<Value>,
+    /// When the current value was set.
+    pub(super) timestamp: Timestamp,
+    /// The value last reported.
+    reported: Option<Value>,
+}
+
+impl Entry {
+    /// The metric as a birth declares it, stamped `now`.
+    pub(super) fn birth_metric(&self, now: Timestamp) -> Metric {
+        Metric {
+            name: Some(self.name.clone()),
+            alias: self.alias,
+            timestamp: Some(now.as_millis()),
+            datatype: Some(self.datatype),
+            is_null: self.value.is_none(),
+            properties: self.properties.clone(),
+            value: self.value.clone(),
+            ..Metric::default()
+        }
+    }
+
+    /// Whether the current value is to be reported.
+    fn changed(&self) -> bool {
+        match (&self.reported, &self.value, self.deadband) {
+            (Some(old), Some(new), Some(deadband)) => match (old.as_f64(), new.as_f64()) {
+                (Some(old), Some(new)) if old.is_nan() || new.is_nan() => {
+                    old.is_nan() != new.is_nan()
+                }
+                (Some(old), Some(new)) => (new - old).abs() > deadband,
+                _ => old != new,
+            },
+            (old, new, _) => old != new,
+        }
+    }
+}
+
+/// One value to publish in a data message (live or from the store-and-forward buffer).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Change {
+    pub(super) name: String,
+    pub(super) alias: Option<u64>,
+    pub(super) value: Option<Value>,
+    pub(super) timestamp: Timestamp,
+}
+
+impl Change {
+    /// The metric as NDATA/DDATA carry it: alias alone when there is one, else the name; no
+    /// datatype (`tck-id-payloads-alias-data-cmd-requirement`,
+    /// `tck-id-payloads-metric-datatype-not-req`).
+    pub(super) fn data_metric(&self, historical: bool) -> Metric {
+        Metric {
+            name: self.alias.is_none().then(|| self.name.clone()),
+            alias: self.alias,
+            timestamp: Some(self.timestamp.as_millis()),
+            is_historical: historical,
+            is_null: self.value.is_none(),
+            value: self.value.clone(),
+            ..Metric::default()
+        }
+    }
+}
+
+/// The metrics of the node or of one device, in definition order.
+#[derive(Debug, Clone, Default)]
+pub(super) struct MetricSet {
+    entries: Vec<Entry>,
+    by_name: HashMap<String, usize>,
+}
+
+impl MetricSet {
+    /// Checks that `spec` can join this set (`node` adds the node's reserved names).
+    pub(super) fn check(
+        &self,
+        spec: &MetricSpec,
+        node: bool,
+        options: &EncodeOptions,
+    ) -> Result<(), MetricSpecError> {
+        let name = &spec.name;
+        if name.is_empty() {
+            return Err(MetricSpecError::EmptyName);
+        }
+        if node && (name == BDSEQ || name == NODE_CONTROL_REBIRTH) {
+            return Err(MetricSpecError::ReservedName(name.clone()));
+        }
+        if self.by_name.contains_key(name) {
+            return Err(MetricSpecError::DuplicateName(name.clone()));
+        }
+        if !spec.datatype.is_metric_type() {
+            return Err(MetricSpecError::NotAMetricType {
+                name: name.clone(),
+                datatype: spec.datatype,
+            });
+        }
+        if let Some(v) = &spec.initial {
+            if v.data_type() != spec.datatype {
+                return Err(MetricSpecError::InitialValueType {
+                    name: name.clone(),
+                    expected: spec.datatype,
+                    found: v.data_type(),
+                });
+            }
+        }
+        if let Some(d) = spec.deadband {
+            if !is_numeric(spec.datatype) || !d.is_finite() || d < 0.0 {
+                return Err(MetricSpecError::InvalidDeadband { name: name.clone() });
+            }
+        }
+        let metric = Metric {
+            value: spec.initial.clone(),
+            properties: spec.properties.clone(),
+            ..Metric::default()
+        };
+        encodable(metric, options).map_err(|source| MetricSpecError::Unencodable {
+            name: name.clone(),
+            source,
+        })
+    }
+
+    /// Adds a metric that [`MetricSet::check`] accepted.
+    pub(super) fn insert(&mut self, spec: MetricSpec, alias: Option<u64>, now: Timestamp) {
+        self.by_name.insert(spec.name.clone(), self.entries.len());
+        self.entries.push(Entry {
+            name: spec.name,
+            alias,
+            datatype: spec.datatype,
+            properties: spec.properties,
+            deadband: spec.deadband,
+            reported: spec.initial.clone(),
+            value: spec.initial,
+            timestamp: now,
+        });
+    }
+
+    /// The metric named `name`.
+    pub(super) fn get(&self, name: &str) -> Option<&Entry> {
+        self.by_name.get(name).and_then(|&i| self.entries.get(i))
+    }
+
+    /// Every metric, in definition order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    /// Records a new value (`None` for null) of the metric `name`, acquired at `now`.
+    /// `Err(None)` when there is no such metric.
+    pub(super) fn set(
+        &mut self,
+        now: Timestamp,
+        name: &str,
+        value: Option<Value>,
+        options: &EncodeOptions,
+    ) -> Result<(), Option<SetMetricError>> {
+        let entry = self
+            .by_name
+            .get(name)
+            .and_then(|&i| self.entries.get_mut(i))
+            .ok_or(None)?;
+        if let Some(v) = &value {
+            if v.data_type() != entry.datatype {
+                return Err(Some(SetMetricError::TypeMismatch {
+                    name: entry.name.clone(),
+                    expected: entry.datatype,
+                    found: v.data_type(),
+                }));
+            }
+            if needs_encode_check(v) {
+                let metric = Metric {
+                    value: Some(v.clone()),
+                    ..Metric::default()
+                };
+                encodable(metric, options).map_err(|source| {
+                    Some(SetMetricError::Unencodable {
+                        name: entry.name.clone(),
+                        source,
+                    })
+                })?;
+            }
+        }
+        entry.value = value;
+        entry.timestamp = now;
+        Ok(())
+    }
+
+    /// Marks every current value reported: a birth carries them all.
+    pub(super) fn mark_reported(&mut self) {
+        for e in &mut self.entries {
+            e.reported.clone_from(&e.value);
+        }
+    }
+
+    /// The metrics to report by exception, in chronological order
+    /// (`tck-id-operational-behavior-data-publish-nbirth-order`); they become the reported
+    /// values.
+    pub(super) fn take_changes(&mut self) -> Vec<Change> {
+        let mut out = Vec::new();
+        for e in &mut self.entries {
+            if e.changed() {
+                e.reported.clone_from(&e.value);
+                out.push(Change {
+                    name: e.name.clone(),
+                    alias: e.alias,
+                    value: e.value.clone(),
+                    timestamp: e.timestamp,
+                });
+            }
+        }
+        out.sort_by_key(|c| c.timestamp);
+        out
+    }
+}
+
+/// The datatypes a deadband applies to.
+fn is_numeric(datatype: DataType) -> bool {
+    matches!(datatype.code(), 1..=10)
+}
+
+/// Values whose encoding can fail (a NUL in a StringArray, a misplaced value in a DataSet cell
+/// or a template member).
+fn needs_encode_check(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::StringArray(_) | Value::DataSet(_) | Value::Template(_)
+    )
+}
+
+/// Whether `metric` has a wire form.
+fn encodable(metric: Metric, options: &EncodeOptions) -> Result<(), crate::EncodeError> {
+    let mut buf = Vec::new();
+    Payload::default()
+        .with_metric(metric)
+        .encode_with(&mut buf, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PropertyValue;
+
+    fn t(ms: u64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
+    fn set_with(specs: Vec<MetricSpec>) -> MetricSet {
+        let mut set = MetricSet::default();
+        for (i, spec) in specs.into_iter().enumerate() {
+            set.check(&spec, true, &EncodeOptions::default()).unwrap();
+            set.insert(spec, Some(i as u64 + 1), t(0));
+        }
+        set
+    }
+
+    #[test]
+    fn specs_are_checked() {
+        let set = set_with(vec![MetricSpec::with_initial("a", 1i32)]);
+        let o = EncodeOptions::default();
+        let check = |spec: MetricSpec| set.check(&spec, true, &o);
+        assert_eq!(
+            check(MetricSpec::new("", DataType::Int32)),
+            Err(MetricSpecError::EmptyName)
+        );
+        assert!(matches!(
+            check(MetricSpec::new("bdSeq", DataType::Int64)),
+            Err(MetricSpecError::ReservedName(_))
+        ));
+        assert!(
+            set.check(&MetricSpec::new("bdSeq", DataType::Int64), false, &o)
+                .is_ok()
+        );
+        assert!(matches!(
+            check(MetricSpec::new("a", DataType::Int32)),
+            Err(MetricSpecError::DuplicateName(_))
+        ));
+        assert!(matches!(
+            check(MetricSpec::new("p", DataType::PropertySet)),
+            Err(MetricSpecError::NotAMetricType { .. })
+        ));
+        assert!(matches!(
+            check(MetricSpec::new("b", DataType::Int8).with_value(1i32)),
+            Err(MetricSpecError::InitialValueType { .. })
+        ));
+        assert!(matches!(
+            check(MetricSpec::new("s", DataType::String).with_deadband(1.0)),
+            Err(MetricSpecError::InvalidDeadband { .. })
+        ));
+        assert!(matches!(
+            check(MetricSpec::new("d", DataType::Double).with_deadband(f64::NAN)),
+            Err(MetricSpecError::InvalidDeadband { .. })
+        ));
+        assert!(matches!(
+            check(MetricSpec::with_initial("z", vec!["a\0b".to_owned()])),
+            Err(MetricSpecError::Unencodable { .. })
+        ));
+        let bad_props = PropertySet::new().with("x", PropertyValue::new(vec![1i32]));
+        assert!(matches!(
+            check(MetricSpec::new("q", DataType::Int32).with_properties(bad_props)),
+            Err(MetricSpecError::Unencodable { .. })
+        ));
+    }
+
+    /// tck-id-principles-rbe-recommended: only changes are reported, and a deadband holds back
+    /// small moves.
+    #[test]
+    fn report_by_exception_with_deadband() {
+        let mut set = set_with(vec![
+            MetricSpec::with_initial("t", 10.0).with_deadband(0.5),
+            MetricSpec::with_initial("n", 1i32),
+            MetricSpec::new("s", DataType::String),
+        ]);
+        let o = EncodeOptions::default();
+        assert!(set.take_changes().is_empty());
+        set.set(t(5), "t", Some(10.4.into()), &o).unwrap();
+        set.set(t(4), "n", Some(2i32.into()), &o).unwrap();
+        let changes = set.take_changes();
+        // Chronological, and the 0.4 move stays within the deadband.
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            (changes[0].name.as_str(), changes[0].timestamp),
+            ("n", t(4))
+        );
+        // Moves accumulate against the last reported value.
+        set.set(t(6), "t", Some(10.6.into()), &o).unwrap();
+        assert_eq!(set.take_changes()[0].value, Some(Value::Double(10.6)));
+        // A value changed and changed back is no change.
+        set.set(t(7), "n", Some(3i32.into()), &o).unwrap();
+        set.set(t(8), "n", Some(2i32.into()), &o).unwrap();
+        assert!(set.take_changes().is_empty());
+        // Null to a value and back.
+        set.set(t(9), "s", Some("x".into()), &o).unwrap();
+        assert_eq!(set.take_changes().len(), 1);
+        set.set(t(10), "s", None, &o).unwrap();
+        assert_eq!(set.take_changes()[0].value, None);
+        // NaN is a change from a number, and back.
+        set.set(t(11), "t", Some(f64::NAN.into()), &o).unwrap();
+        assert_eq!(set.take_changes().len(), 1);
+        set.set(t(12), "t", Some(f64::NAN.into()), &o).unwrap();
+        assert!(set.take_changes().is_empty());
+        set.set(t(13), "t", Some(1.0.into()), &o).unwrap();
+        assert_eq!(set.take_changes().len(), 1);
+    }
+
+    #[test]
+    fn set_checks_type_and_name() {
+        let mut set = set_with(vec![MetricSpec::with_initial("n", 1i32)]);
+        let o = EncodeOptions::default();
+        assert_eq!(set.set(t(1), "x", Some(1i32.into()), &o), Err(None));
+        assert!(matches!(
+            set.set(t(1), "n", Some(1i64.into()), &o),
+            Err(Some(SetMetricError::TypeMismatch {
+                expected: DataType::Int32,
+                found: DataType::Int64,
+                ..
+            }))
+        ));
+        let mut arrays = set_with(vec![MetricSpec::new("a", DataType::StringArray)]);
+        assert!(matches!(
+            arrays.set(t(1), "a", Some(vec!["\0".to_owned()].into()), &o),
+            Err(Some(SetMetricError::Unencodable { .. }))
+        ));
+    }
+
+    /// tck-id-payloads-alias-birth-requirement and tck-id-payloads-alias-data-cmd-requirement:
+    /// births carry name and alias, data the alias alone.
+    #[test]
+    fn birth_and_data_forms() {
+        let mut set = set_with(vec![MetricSpec::new("n", DataType::Int32)]);
+        let birth = set.get("n").unwrap().birth_metric(t(3));
+        assert_eq!(birth.name.as_deref(), Some("n"));
+        assert_eq!(
+            (birth.alias, birth.datatype),
+            (Some(1), Some(DataType::Int32))
+        );
+        assert!(birth.is_null && birth.value.is_none());
+        set.set(t(4), "n", Some(5i32.into()), &EncodeOptions::default())
+            .unwrap();
+        let change = set.take_changes().remove(0);
+        let data = change.data_metric(true);
+        assert_eq!(
+            (data.name, data.alias, data.datatype),
+            (None, Some(1), None)
+        );
+        assert!(data.is_historical);
+        let named = Change {
+            alias: None,
+            ..change
+        }
+        .data_metric(false);
+        assert_eq!(named.name.as_deref(), Some("n"));
+        set.mark_reported();
+        assert!(set.take_changes().is_empty());
+    }
+}

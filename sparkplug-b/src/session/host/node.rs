@@ -1,0 +1,403 @@
+//! What the host knows of each edge node and device: presence, bdSeq, the birth's alias table,
+//! and the last value and quality of every metric.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::inbound::Held;
+use super::rebirth::RebirthLimiter;
+use super::reorder::SeqTracker;
+use crate::session::{BdSeq, Timestamp};
+use crate::topic::DeviceId;
+use crate::{AliasTable, DataType, Metric, Payload, PropertySet, Quality, Value};
+
+/// Whether an edge node or device is online, as far as the host knows.
+///
+/// ```text
+///                    birth                       death: NDEATH with the current bdSeq,
+///  AwaitingRebirth ─────────► Online ──────────► Offline  DDEATH, or (a device) its node's
+///        ▲                     │  ▲                 │      new NBIRTH
+///        │ host lost its       │  └───── birth ─────┘
+///        └──── broker ─────────┘
+/// ```
+/// A node or device seen for the first time through a message other than its birth starts in
+/// `AwaitingRebirth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Presence {
+    /// No current birth: never seen born, or the host lost its broker connection since. Its
+    /// metrics, if any, are STALE.
+    AwaitingRebirth,
+    /// Born, and no death since.
+    Online,
+    /// Dead (NDEATH or DDEATH, or a device whose node was born again without it); its metrics
+    /// are STALE.
+    Offline,
+}
+
+/// The last known state of one metric.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MetricState {
+    /// The name from the birth.
+    pub name: String,
+    /// The alias from the birth, if it gave one.
+    pub alias: Option<u64>,
+    /// The datatype from the birth.
+    pub datatype: DataType,
+    /// The last live value; `None` when it is null.
+    pub value: Option<Value>,
+    /// The edge's timestamp of that value (UTC ms).
+    pub timestamp: Option<u64>,
+    /// The properties that came with the value.
+    pub properties: Option<PropertySet>,
+    /// The quality: GOOD from the birth on (or what the `Quality` property says), STALE after a
+    /// death or a lost connection.
+    pub quality: Quality,
+    /// When the quality last changed: host receive time, or the DDEATH payload timestamp
+    /// (`tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-tags-stale`).
+    pub quality_since: Timestamp,
+}
+
+/// The quality a received metric carries: its `Quality` property, GOOD without one, BAD when the
+/// property is not a valid code.
+pub(super) fn quality_of(metric: &Metric) -> Quality {
+    metric
+        .properties
+        .as_ref()
+        .map_or(Some(Quality::Good), PropertySet::quality)
+        .unwrap_or(Quality::Bad)
+}
+
+/// The metrics of one birth, in birth order, with their last values.
+#[derive(Debug, Clone, Default)]
+pub(super) struct MetricSet {
+    metrics: Vec<MetricState>,
+    by_name: HashMap<String, usize>,
+}
+
+impl MetricSet {
+    /// The metrics a birth declares (those with a name and a datatype), received at `at`.
+    pub(super) fn from_birth(birth: &Payload, at: Timestamp) -> Self {
+        let mut set = MetricSet::default();
+        for metric in &birth.metrics {
+            let (Some(name), Some(datatype)) = (&metric.name, metric.datatype) else {
+                continue;
+            };
+            let state = MetricState {
+                name: name.clone(),
+                alias: metric.alias,
+                datatype,
+                value: if metric.is_null {
+                    None
+                } else {
+                    metric.value.clone()
+                },
+                timestamp: metric.timestamp,
+                properties: metric.properties.clone(),
+                quality: quality_of(metric),
+                quality_since: at,
+            };
+            match set.by_name.get(name) {
+                Some(&i) => set.metrics[i] = state,
+                None => {
+                    set.by_name.insert(name.clone(), set.metrics.len());
+                    set.metrics.push(state);
+                }
+            }
+        }
+        set
+    }
+
+    /// Takes a resolved live metric (named by its birth) received at `at`.
+    pub(super) fn update(&mut self, metric: &Metric, at: Timestamp) {
+        let Some(state) = metric
+            .name
+            .as_deref()
+            .and_then(|name| self.by_name.get(name))
+            .and_then(|&i| self.metrics.get_mut(i))
+        else {
+            return;
+        };
+        if metric.is_null {
+            state.value = None;
+        } else if let Some(value) = &metric.value {
+            state.value = Some(value.clone());
+        }
+        if metric.timestamp.is_some() {
+            state.timestamp = metric.timestamp;
+        }
+        state.properties.clone_from(&metric.properties);
+        let quality = quality_of(metric);
+        if quality != state.quality {
+            state.quality = quality;
+            state.quality_since = at;
+        }
+    }
+
+    /// Marks every metric STALE at `at` (those already STALE keep their time).
+    pub(super) fn mark_stale(&mut self, at: Timestamp) {
+        for state in &mut self.metrics {
+            if state.quality != Quality::Stale {
+                state.quality = Quality::Stale;
+                state.quality_since = at;
+            }
+        }
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&MetricState> {
+        self.by_name.get(name).and_then(|&i| self.metrics.get(i))
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &MetricState> {
+        self.metrics.iter()
+    }
+}
+
+/// What the host knows of one device.
+#[derive(Debug, Clone)]
+pub struct DeviceState {
+    pub(super) presence: Presence,
+    pub(super) since: Timestamp,
+    pub(super) aliases: AliasTable,
+    pub(super) metrics: MetricSet,
+}
+
+impl DeviceState {
+    pub(super) fn new(now: Timestamp) -> Self {
+        DeviceState {
+            presence: Presence::AwaitingRebirth,
+            since: now,
+            aliases: AliasTable::new(),
+            metrics: MetricSet::default(),
+        }
+    }
+
+    /// Online, offline or awaiting a rebirth.
+    pub fn presence(&self) -> Presence {
+        self.presence
+    }
+
+    /// Whether the device is online.
+    pub fn is_online(&self) -> bool {
+        self.presence == Presence::Online
+    }
+
+    /// When the presence last changed: DBIRTH receive time, DDEATH payload timestamp, or host
+    /// receive time of the node's NDEATH or NBIRTH.
+    pub fn since(&self) -> Timestamp {
+        self.since
+    }
+
+    /// A metric by its birth name.
+    pub fn metric(&self, name: &str) -> Option<&MetricState> {
+        self.metrics.get(name)
+    }
+
+    /// Every metric of the last DBIRTH, in birth order.
+    pub fn metrics(&self) -> impl Iterator<Item = &MetricState> {
+        self.metrics.iter()
+    }
+
+    /// The names, aliases and datatypes of the last DBIRTH.
+    pub fn aliases(&self) -> &AliasTable {
+        &self.aliases
+    }
+
+    /// Changes presence at `at`; leaving `Online` marks the metrics STALE. `false` when the
+    /// presence already was `presence`.
+    pub(super) fn go(&mut self, presence: Presence, at: Timestamp) -> bool {
+        if self.presence == presence {
+            return false;
+        }
+        self.presence = presence;
+        self.since = at;
+        if presence != Presence::Online {
+            self.metrics.mark_stale(at);
+        }
+        true
+    }
+}
+
+/// What the host knows of one edge node and its devices.
+#[derive(Debug, Clone)]
+pub struct NodeState {
+    pub(super) presence: Presence,
+    pub(super) since: Timestamp,
+    pub(super) bd_seq: Option<BdSeq>,
+    pub(super) born: bool,
+    pub(super) aliases: AliasTable,
+    pub(super) metrics: MetricSet,
+    pub(super) devices: BTreeMap<DeviceId, DeviceState>,
+    pub(super) seq: SeqTracker<Held>,
+    pub(super) rebirth: RebirthLimiter,
+}
+
+impl NodeState {
+    pub(super) fn new(now: Timestamp) -> Self {
+        NodeState {
+            presence: Presence::AwaitingRebirth,
+            since: now,
+            bd_seq: None,
+            born: false,
+            aliases: AliasTable::new(),
+            metrics: MetricSet::default(),
+            devices: BTreeMap::new(),
+            seq: SeqTracker::default(),
+            rebirth: RebirthLimiter::default(),
+        }
+    }
+
+    /// Online, offline or awaiting a rebirth.
+    pub fn presence(&self) -> Presence {
+        self.presence
+    }
+
+    /// Whether the node is online.
+    pub fn is_online(&self) -> bool {
+        self.presence == Presence::Online
+    }
+
+    /// When the presence last changed, in host receive time (NBIRTH, NDEATH, lost connection).
+    pub fn since(&self) -> Timestamp {
+        self.since
+    }
+
+    /// The bdSeq of the last NBIRTH (`None` before one, or when it had none).
+    pub fn bd_seq(&self) -> Option<BdSeq> {
+        self.bd_seq
+    }
+
+    /// The seq the host expects next (`None` when it is not synchronised).
+    pub fn expected_seq(&self) -> Option<crate::session::Seq> {
+        self.seq.expected()
+    }
+
+    /// How many out-of-order messages are held, waiting for a gap to fill.
+    pub fn held_messages(&self) -> usize {
+        self.seq.held()
+    }
+
+    /// A node metric by its birth name.
+    pub fn metric(&self, name: &str) -> Option<&MetricState> {
+        self.metrics.get(name)
+    }
+
+    /// Every metric of the last NBIRTH, in birth order.
+    pub fn metrics(&self) -> impl Iterator<Item = &MetricState> {
+        self.metrics.iter()
+    }
+
+    /// The names, aliases and datatypes of the last NBIRTH.
+    pub fn aliases(&self) -> &AliasTable {
+        &self.aliases
+    }
+
+    /// A device of this node.
+    pub fn device(&self, device: &DeviceId) -> Option<&DeviceState> {
+        self.devices.get(device)
+    }
+
+    /// Every device ever born on this node, by id.
+    pub fn devices(&self) -> impl Iterator<Item = (&DeviceId, &DeviceState)> {
+        self.devices.iter()
+    }
+
+    /// Changes presence at `at`; leaving `Online` marks the metrics STALE. `false` when the
+    /// presence already was `presence`.
+    pub(super) fn go(&mut self, presence: Presence, at: Timestamp) -> bool {
+        if self.presence == presence {
+            return false;
+        }
+        self.presence = presence;
+        self.since = at;
+        if presence != Presence::Online {
+            self.metrics.mark_stale(at);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PropertyValue;
+    use crate::property::QUALITY;
+
+    fn t(ms: u64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
+    fn birth() -> Payload {
+        Payload::new(1)
+            .with_seq(0)
+            .with_metric(Metric::new("bdSeq", 0i64).with_timestamp(1))
+            .with_metric(Metric::new("Temp", 1.5).with_alias(1).with_timestamp(1))
+            .with_metric(Metric::null("Note", DataType::String).with_timestamp(1))
+            .with_metric(Metric::aliased(9, 1.0))
+    }
+
+    #[test]
+    fn a_birth_gives_good_metrics_and_skips_unnamed_ones() {
+        let set = MetricSet::from_birth(&birth(), t(5));
+        assert_eq!(set.iter().count(), 3);
+        let temp = set.get("Temp").unwrap();
+        assert_eq!(
+            (temp.alias, temp.datatype, &temp.value),
+            (Some(1), DataType::Double, &Some(Value::Double(1.5)))
+        );
+        assert_eq!((temp.quality, temp.quality_since), (Quality::Good, t(5)));
+        assert_eq!(set.get("Note").unwrap().value, None);
+    }
+
+    #[test]
+    fn updates_keep_values_and_track_quality() {
+        let mut set = MetricSet::from_birth(&birth(), t(5));
+        let bad = PropertySet::new().with(QUALITY, PropertyValue::new(Quality::Bad.code()));
+        let mut m = Metric::new("Temp", 2.5)
+            .with_timestamp(7)
+            .with_properties(bad);
+        set.update(&m, t(8));
+        let temp = set.get("Temp").unwrap();
+        assert_eq!(temp.value, Some(Value::Double(2.5)));
+        assert_eq!(
+            (temp.quality, temp.quality_since, temp.timestamp),
+            (Quality::Bad, t(8), Some(7))
+        );
+        m.properties = None;
+        m.is_null = true;
+        m.value = None;
+        set.update(&m, t(9));
+        assert_eq!(set.get("Temp").unwrap().value, None);
+        assert_eq!(set.get("Temp").unwrap().quality, Quality::Good);
+        // Unknown names are ignored.
+        set.update(&Metric::new("Nope", 1.0), t(9));
+        assert!(set.get("Nope").is_none());
+    }
+
+    /// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale
+    #[test]
+    fn going_offline_marks_stale_once() {
+        let mut node = NodeState::new(t(0));
+        node.metrics = MetricSet::from_birth(&birth(), t(1));
+        assert!(node.go(Presence::Online, t(1)));
+        assert!(!node.go(Presence::Online, t(2)));
+        assert!(node.go(Presence::Offline, t(3)));
+        assert!(
+            node.metrics()
+                .all(|m| m.quality == Quality::Stale && m.quality_since == t(3))
+        );
+        node.metrics.mark_stale(t(4));
+        assert_eq!(node.metric("Temp").unwrap().quality_since, t(3));
+        assert_eq!((node.presence(), node.since()), (Presence::Offline, t(3)));
+    }
+
+    #[test]
+    fn invalid_quality_codes_are_bad() {
+        let odd = PropertySet::new().with(QUALITY, PropertyValue::new(7i32));
+        assert_eq!(
+            quality_of(&Metric::new("x", 1.0).with_properties(odd)),
+            Quality::Bad
+        );
+        assert_eq!(quality_of(&Metric::new("x", 1.0)), Quality::Good);
+    }
+}
