@@ -10,9 +10,13 @@
 //!
 //! This module holds the types shared by both roles and by every transport.
 
+pub mod edge;
 pub mod host;
 mod types;
 
+pub use edge::{
+    BdSeqStore, EdgeEvent, EdgeNode, EdgeNodeConfig, EdgeState, FileBdSeqStore, MetricSpec,
+};
 pub use host::{HostApplication, HostConfig, HostEvent};
 pub use types::{
     BdSeq, ConnectOptions, DisconnectReason, Publish, QoS, Seq, Subscription, Timestamp, Transmit,
