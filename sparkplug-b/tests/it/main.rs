@@ -6,4 +6,5 @@ mod hostile_input;
 mod json_compare;
 mod prost_agreement;
 mod roundtrip;
+mod sessions;
 mod spec_vectors;
