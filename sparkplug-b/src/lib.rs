@@ -42,6 +42,8 @@
 //! - [`validate()`]: the rules of each message type, each named by its `tck-id-*`.
 //! - [`topic`]: the `spBv1.0` topic namespace and the STATE message.
 //! - [`compression`]: Tahu-style compressed payloads.
+//! - [`session`]: the edge node and host application as sans-IO state machines.
+//! - [`monitor`]: a passive conformance monitor that grades any broker's Sparkplug traffic.
 //!
 //! # Feature flags
 //! - `serde` (default): `Serialize` for the model, the JSON rendering of `docs/JSON.md`.
@@ -62,6 +64,7 @@ mod error;
 mod json;
 mod metadata;
 mod metric;
+pub mod monitor;
 mod payload;
 pub mod property;
 pub mod proto;

@@ -23,8 +23,12 @@ pub const NODE_CONTROL_REBIRTH: &str = "Node Control/Rebirth";
 pub enum Rule {
     /// An edge message other than NDEATH has no `seq`.
     SeqMissing,
-    /// NDEATH, NCMD or DCMD carries a `seq`.
+    /// NDEATH carries a `seq`.
     SeqForbidden,
+    /// NCMD carries a `seq`.
+    SeqInNCmd,
+    /// DCMD carries a `seq`.
+    SeqInDCmd,
     /// `seq` is above 255.
     SeqOutOfRange,
     /// NBIRTH's `seq` is not 0.
@@ -103,6 +107,8 @@ impl Rule {
         match self {
             Rule::SeqMissing => "payloads-sequence-num-always-included",
             Rule::SeqForbidden => "topics-ndeath-seq",
+            Rule::SeqInNCmd => "payloads-ncmd-seq",
+            Rule::SeqInDCmd => "payloads-dcmd-seq",
             Rule::SeqOutOfRange => "payloads-sequence-num-incrementing",
             Rule::NBirthSeqNotZero => "topics-nbirth-seq-num",
             Rule::TimestampMissing => "payloads-timestamp-in-UTC",
@@ -138,6 +144,23 @@ impl Rule {
             Rule::PropertyType => "payloads-metric-propertyvalue-type-value",
             Rule::QualityType => "payloads-propertyset-quality-value-type",
             Rule::QualityValue => "payloads-propertyset-quality-value-value",
+        }
+    }
+
+    /// The TCK assertion id of the rule as broken by a message of type `message_type`: where
+    /// a message type has an assertion of its own (a missing payload timestamp in an NDATA is
+    /// `payloads-ndata-timestamp`), that one; otherwise [`Rule::tck_id`].
+    pub const fn tck_id_in(self, message_type: MessageType) -> &'static str {
+        use MessageType as M;
+        match (self, message_type) {
+            (Rule::TimestampMissing, M::NBirth) => "topics-nbirth-timestamp",
+            (Rule::TimestampMissing, M::DBirth) => "payloads-dbirth-timestamp",
+            (Rule::TimestampMissing, M::NData) => "payloads-ndata-timestamp",
+            (Rule::TimestampMissing, M::DData) => "payloads-ddata-timestamp",
+            (Rule::TimestampMissing, M::DDeath) => "payloads-ddeath-timestamp",
+            (Rule::TimestampMissing, M::NCmd) => "payloads-ncmd-timestamp",
+            (Rule::TimestampMissing, M::DCmd) => "payloads-dcmd-timestamp",
+            _ => self.tck_id(),
         }
     }
 
@@ -256,7 +279,9 @@ impl Validator {
         use MessageType as M;
         let t = self.message_type;
         match (t, p.seq) {
-            (M::NDeath | M::NCmd | M::DCmd, Some(_)) => self.push(Rule::SeqForbidden, "payload"),
+            (M::NDeath, Some(_)) => self.push(Rule::SeqForbidden, "payload"),
+            (M::NCmd, Some(_)) => self.push(Rule::SeqInNCmd, "payload"),
+            (M::DCmd, Some(_)) => self.push(Rule::SeqInDCmd, "payload"),
             (M::NDeath | M::NCmd | M::DCmd | M::State, None) => {}
             (_, None) => self.push(Rule::SeqMissing, "payload"),
             (_, Some(seq)) if seq > 255 => self.push(Rule::SeqOutOfRange, "payload"),
@@ -504,7 +529,8 @@ mod tests {
         let cmd = Payload::new(1)
             .with_seq(0)
             .with_metric(Metric::new(NODE_CONTROL_REBIRTH, true).without_datatype());
-        assert_eq!(rules(MessageType::NCmd, &cmd), [Rule::SeqForbidden]);
+        assert_eq!(rules(MessageType::NCmd, &cmd), [Rule::SeqInNCmd]);
+        assert_eq!(rules(MessageType::DCmd, &cmd), [Rule::SeqInDCmd]);
     }
 
     /// tck-id-payloads-nbirth-bdseq, tck-id-payloads-nbirth-rebirth-req,

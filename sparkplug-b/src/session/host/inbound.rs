@@ -60,7 +60,7 @@ impl NodeCtx<'_> {
                     self.violation(
                         device.as_ref(),
                         message_type,
-                        v.rule.tck_id(),
+                        v.rule.tck_id_in(message_type),
                         detail,
                         recommendation,
                     );
