@@ -135,7 +135,7 @@ pub enum ResolveError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AliasTable {
     metrics: Vec<MetricDefinition>,
-    by_alias: HashMap<u64, usize>,
+    by_alias: AliasIndex,
     by_name: HashMap<String, usize>,
 }
 
@@ -173,14 +173,14 @@ impl AliasTable {
     pub fn insert(&mut self, definition: MetricDefinition) -> Result<(), BirthError> {
         let index = self.metrics.len();
         if let Some(alias) = definition.alias {
-            if let Some(&first) = self.by_alias.get(&alias) {
+            if let Some(first) = self.by_alias.get(alias) {
                 return Err(BirthError::DuplicateAlias {
                     alias,
                     first: self.metrics[first].name.clone(),
                     second: definition.name,
                 });
             }
-            self.by_alias.insert(alias, index);
+            self.by_alias.insert(alias, index, index + 1);
         }
         self.by_name.insert(definition.name.clone(), index);
         self.metrics.push(definition);
@@ -189,7 +189,7 @@ impl AliasTable {
 
     /// The definition of an alias.
     pub fn by_alias(&self, alias: u64) -> Option<&MetricDefinition> {
-        self.by_alias.get(&alias).map(|&i| &self.metrics[i])
+        self.by_alias.get(alias).map(|i| &self.metrics[i])
     }
 
     /// The definition of a name.
@@ -292,6 +292,43 @@ impl AliasTable {
             .enumerate()
             .filter_map(|(i, m)| self.resolve(m).err().map(|e| (i, e)))
             .collect()
+    }
+}
+
+/// Alias to definition index. Edge nodes number their aliases densely from 0 or 1, so small
+/// aliases index a vector directly (no hashing on the hot path of every data metric); the
+/// vector grows only up to a few times the number of definitions, so a birth with one huge
+/// alias costs no memory: such aliases go to a map with the standard (DoS-resistant) hasher.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct AliasIndex {
+    dense: Vec<Option<u32>>,
+    sparse: HashMap<u64, usize>,
+}
+
+impl AliasIndex {
+    #[inline]
+    fn get(&self, alias: u64) -> Option<usize> {
+        match usize::try_from(alias).ok().and_then(|a| self.dense.get(a)) {
+            Some(Some(i)) => Some(*i as usize),
+            // An alias that was too large for the vector when it was inserted is in the map,
+            // even if the vector has grown past it since.
+            _ => self.sparse.get(&alias).copied(),
+        }
+    }
+
+    fn insert(&mut self, alias: u64, index: usize, definitions: usize) {
+        let limit = 64 + 4 * definitions;
+        match (usize::try_from(alias), u32::try_from(index)) {
+            (Ok(a), Ok(i)) if a < limit => {
+                if a >= self.dense.len() {
+                    self.dense.resize(a + 1, None);
+                }
+                self.dense[a] = Some(i);
+            }
+            _ => {
+                self.sparse.insert(alias, index);
+            }
+        }
     }
 }
 
@@ -446,5 +483,38 @@ mod tests {
         };
         assert_eq!(t.metrics[0].value, Some(Value::UInt8(4)));
         assert_eq!(t.metrics[0].datatype, Some(DataType::UInt8));
+    }
+
+    #[test]
+    fn dense_and_sparse_aliases_both_resolve() {
+        let mut table = AliasTable::new();
+        let def = |name: &str, alias| MetricDefinition {
+            name: name.into(),
+            alias: Some(alias),
+            datatype: DataType::Double,
+            members: None,
+        };
+        // 500 is too large for the vector while the table is small; later inserts grow the
+        // vector past it.
+        table.insert(def("far", 500)).unwrap();
+        for a in 0..200 {
+            table.insert(def(&format!("m{a}"), a)).unwrap();
+        }
+        table.insert(def("huge", u64::MAX)).unwrap();
+        assert_eq!(table.by_alias(500).map(|d| d.name.as_str()), Some("far"));
+        assert_eq!(table.by_alias(7).map(|d| d.name.as_str()), Some("m7"));
+        assert_eq!(
+            table.by_alias(u64::MAX).map(|d| d.name.as_str()),
+            Some("huge")
+        );
+        assert!(table.by_alias(300).is_none());
+        assert!(matches!(
+            table.insert(def("dup", 500)),
+            Err(BirthError::DuplicateAlias { .. })
+        ));
+        assert!(matches!(
+            table.insert(def("dup", 7)),
+            Err(BirthError::DuplicateAlias { .. })
+        ));
     }
 }

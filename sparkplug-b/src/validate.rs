@@ -251,16 +251,41 @@ pub fn validate(message_type: MessageType, payload: &Payload) -> Result<(), Vali
     }
 }
 
+/// Where in the payload a rule is broken; formatted only when a violation is recorded, so a
+/// clean payload costs no allocation.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    /// The payload itself.
+    Payload,
+    /// `parent.field[index]` (`parent[index]` when `field` is empty).
+    Index(&'a At<'a>, &'static str, usize),
+    /// `parent.field`.
+    Field(&'a At<'a>, &'a str),
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            At::Payload => f.write_str("payload"),
+            At::Index(At::Payload, field, i) => write!(f, "{field}[{i}]"),
+            At::Index(parent, "", i) => write!(f, "{parent}[{i}]"),
+            At::Index(parent, field, i) => write!(f, "{parent}.{field}[{i}]"),
+            At::Field(At::Payload, field) => f.write_str(field),
+            At::Field(parent, field) => write!(f, "{parent}.{field}"),
+        }
+    }
+}
+
 struct Validator {
     out: Vec<Violation>,
     message_type: MessageType,
 }
 
 impl Validator {
-    fn push(&mut self, rule: Rule, location: impl Into<String>) {
+    fn push(&mut self, rule: Rule, at: &At<'_>) {
         self.out.push(Violation {
             rule,
-            location: location.into(),
+            location: at.to_string(),
         });
     }
 
@@ -279,17 +304,17 @@ impl Validator {
         use MessageType as M;
         let t = self.message_type;
         match (t, p.seq) {
-            (M::NDeath, Some(_)) => self.push(Rule::SeqForbidden, "payload"),
-            (M::NCmd, Some(_)) => self.push(Rule::SeqInNCmd, "payload"),
-            (M::DCmd, Some(_)) => self.push(Rule::SeqInDCmd, "payload"),
+            (M::NDeath, Some(_)) => self.push(Rule::SeqForbidden, &At::Payload),
+            (M::NCmd, Some(_)) => self.push(Rule::SeqInNCmd, &At::Payload),
+            (M::DCmd, Some(_)) => self.push(Rule::SeqInDCmd, &At::Payload),
             (M::NDeath | M::NCmd | M::DCmd | M::State, None) => {}
-            (_, None) => self.push(Rule::SeqMissing, "payload"),
-            (_, Some(seq)) if seq > 255 => self.push(Rule::SeqOutOfRange, "payload"),
-            (M::NBirth, Some(seq)) if seq != 0 => self.push(Rule::NBirthSeqNotZero, "payload"),
+            (_, None) => self.push(Rule::SeqMissing, &At::Payload),
+            (_, Some(seq)) if seq > 255 => self.push(Rule::SeqOutOfRange, &At::Payload),
+            (M::NBirth, Some(seq)) if seq != 0 => self.push(Rule::NBirthSeqNotZero, &At::Payload),
             _ => {}
         }
         if p.timestamp.is_none() && t != M::NDeath {
-            self.push(Rule::TimestampMissing, "payload");
+            self.push(Rule::TimestampMissing, &At::Payload);
         }
         match t {
             M::NBirth => self.nbirth(p),
@@ -300,13 +325,13 @@ impl Validator {
             self.unique_aliases(p);
         }
         for (i, m) in p.metrics.iter().enumerate() {
-            self.metric(m, &format!("metrics[{i}]"), true);
+            self.metric(m, &At::Index(&At::Payload, "metrics", i), true);
         }
     }
 
     fn nbirth(&mut self, p: &Payload) {
         match p.metric(BDSEQ) {
-            None => self.push(Rule::BdSeqMissing, "payload"),
+            None => self.push(Rule::BdSeqMissing, &At::Payload),
             Some(m) => self.bdseq_type(m),
         }
         match p
@@ -314,14 +339,14 @@ impl Validator {
             .iter()
             .position(|m| m.name.as_deref() == Some(NODE_CONTROL_REBIRTH))
         {
-            None => self.push(Rule::RebirthMissing, "payload"),
+            None => self.push(Rule::RebirthMissing, &At::Payload),
             Some(i) => {
                 let m = &p.metrics[i];
                 if m.alias.is_some() {
-                    self.push(Rule::RebirthAliased, format!("metrics[{i}]"));
+                    self.push(Rule::RebirthAliased, &At::Index(&At::Payload, "metrics", i));
                 }
                 if m.datatype != Some(DataType::Boolean) || m.value != Some(Value::Boolean(false)) {
-                    self.push(Rule::RebirthValue, format!("metrics[{i}]"));
+                    self.push(Rule::RebirthValue, &At::Index(&At::Payload, "metrics", i));
                 }
             }
         }
@@ -329,11 +354,11 @@ impl Validator {
 
     fn ndeath(&mut self, p: &Payload) {
         match p.metric(BDSEQ) {
-            None => self.push(Rule::BdSeqMissing, "payload"),
+            None => self.push(Rule::BdSeqMissing, &At::Payload),
             Some(m) => self.bdseq_type(m),
         }
         if p.metrics.len() != 1 {
-            self.push(Rule::NDeathExtraMetrics, "payload");
+            self.push(Rule::NDeathExtraMetrics, &At::Payload);
         }
     }
 
@@ -341,7 +366,7 @@ impl Validator {
         let ok = matches!(m.value, Some(Value::Int64(_) | Value::UInt64(_)))
             && matches!(m.datatype, Some(DataType::Int64 | DataType::UInt64) | None);
         if !ok {
-            self.push(Rule::BdSeqType, "bdSeq");
+            self.push(Rule::BdSeqType, &At::Field(&At::Payload, BDSEQ));
         }
     }
 
@@ -350,14 +375,14 @@ impl Validator {
         for (i, m) in p.metrics.iter().enumerate() {
             if let Some(alias) = m.alias {
                 if seen.insert(alias, i).is_some() {
-                    self.push(Rule::AliasNotUnique, format!("metrics[{i}]"));
+                    self.push(Rule::AliasNotUnique, &At::Index(&At::Payload, "metrics", i));
                 }
             }
         }
     }
 
     /// `top` is false for template members, whose presence rules are the template's.
-    fn metric(&mut self, m: &Metric, at: &str, top: bool) {
+    fn metric(&mut self, m: &Metric, at: &At<'_>, top: bool) {
         let birth = self.is_birth();
         if top
             && m.timestamp.is_none()
@@ -390,16 +415,16 @@ impl Validator {
             self.push(Rule::BirthValueMissing, at);
         }
         if let Some(props) = &m.properties {
-            self.property_set(props, &format!("{at}.properties"));
+            self.property_set(props, &At::Field(at, "properties"));
         }
         match &m.value {
-            Some(Value::Template(t)) => self.template(t, &format!("{at}.template")),
-            Some(Value::DataSet(ds)) => self.dataset(ds, &format!("{at}.dataset")),
+            Some(Value::Template(t)) => self.template(t, &At::Field(at, "template")),
+            Some(Value::DataSet(ds)) => self.dataset(ds, &At::Field(at, "dataset")),
             _ => {}
         }
     }
 
-    fn template(&mut self, t: &Template, at: &str) {
+    fn template(&mut self, t: &Template, at: &At<'_>) {
         match t.is_definition {
             None => self.push(Rule::TemplateIsDefinitionMissing, at),
             Some(true) => {
@@ -417,27 +442,25 @@ impl Validator {
             }
         }
         for (i, p) in t.parameters.iter().enumerate() {
-            let here = format!("{at}.parameters[{i}]");
+            let here = At::Index(at, "parameters", i);
             if p.name.is_none() {
-                self.push(Rule::TemplateParameterName, here.clone());
+                self.push(Rule::TemplateParameterName, &here);
             }
             match p.datatype {
-                None if self.is_birth() => {
-                    self.push(Rule::TemplateParameterTypeMissing, here.clone())
-                }
-                Some(dt) if !dt.is_basic() => self.push(Rule::TemplateParameterType, here.clone()),
+                None if self.is_birth() => self.push(Rule::TemplateParameterTypeMissing, &here),
+                Some(dt) if !dt.is_basic() => self.push(Rule::TemplateParameterType, &here),
                 _ => {}
             }
             if p.value.is_none() {
-                self.push(Rule::TemplateParameterValue, here);
+                self.push(Rule::TemplateParameterValue, &here);
             }
         }
         for (i, m) in t.metrics.iter().enumerate() {
-            self.metric(m, &format!("{at}.metrics[{i}]"), false);
+            self.metric(m, &At::Index(at, "metrics", i), false);
         }
     }
 
-    fn dataset(&mut self, ds: &DataSet, at: &str) {
+    fn dataset(&mut self, ds: &DataSet, at: &At<'_>) {
         if ds.num_of_columns != ds.columns.len() as u64 {
             self.push(Rule::DataSetColumnCount, at);
         }
@@ -449,33 +472,33 @@ impl Validator {
         }
     }
 
-    fn property_set(&mut self, set: &PropertySet, at: &str) {
+    fn property_set(&mut self, set: &PropertySet, at: &At<'_>) {
         if set.keys.len() != set.values.len() {
             self.push(Rule::PropertySetSize, at);
         }
         for (key, pv) in set.iter() {
-            let here = format!("{at}.{key}");
+            let here = At::Field(at, key);
             match pv.datatype {
-                None if self.is_birth() => self.push(Rule::PropertyTypeMissing, here.clone()),
-                Some(dt) if !dt.is_property_type() => self.push(Rule::PropertyType, here.clone()),
+                None if self.is_birth() => self.push(Rule::PropertyTypeMissing, &here),
+                Some(dt) if !dt.is_property_type() => self.push(Rule::PropertyType, &here),
                 _ => {}
             }
             if key == QUALITY {
                 match (pv.datatype, &pv.value) {
                     (Some(DataType::Int32), Some(Value::Int32(code))) => {
                         if Quality::from_code(*code).is_none() {
-                            self.push(Rule::QualityValue, here.clone());
+                            self.push(Rule::QualityValue, &here);
                         }
                     }
                     (_, None) => {}
-                    _ => self.push(Rule::QualityType, here.clone()),
+                    _ => self.push(Rule::QualityType, &here),
                 }
             }
             match &pv.value {
                 Some(Value::PropertySet(inner)) => self.property_set(inner, &here),
                 Some(Value::PropertySetList(list)) => {
                     for (i, inner) in list.iter().enumerate() {
-                        self.property_set(inner, &format!("{here}[{i}]"));
+                        self.property_set(inner, &At::Index(&here, "", i));
                     }
                 }
                 _ => {}
