@@ -48,6 +48,8 @@
 //! # Feature flags
 //! - `serde` (default): `Serialize` for the model, the JSON rendering of `docs/JSON.md`.
 //! - `compression` (default): inflating compressed payloads (DEFLATE and GZIP).
+//! - `tokio`: the `driver` module, runners that put the session state machines on an MQTT
+//!   broker (tokio + rumqttc; MQTT 3.1.1 and 5, TLS through rustls).
 //!
 //! With no features the crate needs no runtime and no allocator beyond `std`'s collections.
 
@@ -58,6 +60,8 @@ mod convert;
 mod dataset;
 mod datatype;
 pub mod decode;
+#[cfg(feature = "tokio")]
+pub mod driver;
 mod encode;
 mod error;
 #[cfg(feature = "serde")]

@@ -116,7 +116,12 @@ fn arb_template(depth: u32) -> BoxedStrategy<Template> {
         0..3,
     );
     (members, parameters, any::<bool>(), prop::option::of(text()))
-        .prop_map(|(metrics, parameters, definition, version)| {
+        .prop_map(|(mut metrics, parameters, definition, version)| {
+            // Members are addressed by name in data messages, so a template's member names are
+            // unique (with two members of one name, resolution by name is ambiguous).
+            for (i, m) in metrics.iter_mut().enumerate() {
+                m.name = Some(format!("{}#{i}", m.name.as_deref().unwrap_or_default()));
+            }
             let mut t = if definition {
                 Template::definition(metrics)
             } else {

@@ -1,0 +1,75 @@
+//! The MQTT driver against real brokers (feature `tokio`).
+//!
+//! Every scenario runs against an embedded rumqttd broker, started in the test on a free
+//! loopback port, and again against the broker of `SPARKPLUG_TEST_MQTT_URL` (for example
+//! `mqtt://127.0.0.1:1883`) when that is set; without it those tests print a note and pass.
+//! Each run uses its own group and host ids, so retained STATE messages of earlier runs do not
+//! interfere. Every wait is bounded.
+
+// Test code (`cfg(test)`), where unwrapping is the way to fail.
+#[cfg(test)]
+mod scenario;
+#[cfg(test)]
+mod support;
+
+use sparkplug_b::driver::{BrokerUrl, MqttVersion};
+
+use support::{env_broker, rumqttd};
+
+#[tokio::test]
+async fn rumqttd_v311_host_and_edge() {
+    scenario::host_and_edge(rumqttd().v4.clone()).await;
+}
+
+#[tokio::test]
+async fn rumqttd_v5_host_and_edge() {
+    scenario::host_and_edge(rumqttd().v5.clone()).await;
+}
+
+#[tokio::test]
+async fn rumqttd_will_reports_a_lost_edge_node() {
+    scenario::will_on_connection_loss(rumqttd().v4.clone()).await;
+}
+
+#[tokio::test]
+async fn rumqttd_primary_host_offline_and_back() {
+    scenario::primary_host_offline_and_back(rumqttd().v4.clone()).await;
+}
+
+#[tokio::test]
+async fn rumqttd_reconnect_swaps_the_will() {
+    scenario::reconnect_with_new_bd_seq().await;
+}
+
+#[tokio::test]
+async fn env_broker_v311_host_and_edge() {
+    if let Some(url) = env_broker("env_broker_v311_host_and_edge") {
+        scenario::host_and_edge(url.with_version(MqttVersion::V311)).await;
+    }
+}
+
+#[tokio::test]
+async fn env_broker_v5_host_and_edge() {
+    if let Some(url) = env_broker("env_broker_v5_host_and_edge") {
+        scenario::host_and_edge(url.with_version(MqttVersion::V5)).await;
+    }
+}
+
+#[tokio::test]
+async fn env_broker_will_reports_a_lost_edge_node() {
+    if let Some(url) = env_broker("env_broker_will_reports_a_lost_edge_node") {
+        scenario::will_on_connection_loss(url).await;
+    }
+}
+
+#[tokio::test]
+async fn env_broker_primary_host_offline_and_back() {
+    if let Some(url) = env_broker("env_broker_primary_host_offline_and_back") {
+        scenario::primary_host_offline_and_back(url).await;
+    }
+}
+
+#[tokio::test]
+async fn unreachable_broker_gives_up_after_max_attempts() {
+    scenario::gives_up(BrokerUrl::new("127.0.0.1", support::free_port())).await;
+}

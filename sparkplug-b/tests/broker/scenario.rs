@@ -1,0 +1,417 @@
+//! The scenarios, each against any broker.
+
+use std::time::Duration;
+
+use sparkplug_b::Value;
+use sparkplug_b::driver::{
+    Backoff, BrokerUrl, DriverError, HostHandle, MemoryBdSeqStore, MqttConfig, RunnerEvent, clock,
+    run_edge_node, run_host,
+};
+use sparkplug_b::session::host::MetricUpdate;
+use sparkplug_b::session::{
+    BdSeq, BdSeqStore, EdgeEvent, EdgeNode, EdgeNodeConfig, FileBdSeqStore, HostApplication,
+    HostConfig, HostEvent, MetricSpec,
+};
+use tokio::task::JoinHandle;
+
+use sparkplug_b::topic::{DeviceId, EdgeNodeId, GroupId, HostId, MessageType};
+
+use crate::support::{bounded, clear_state, start_rumqttd, unique, wait_for};
+
+fn mqtt(url: &BrokerUrl) -> MqttConfig {
+    MqttConfig::new(url.clone())
+        .with_keep_alive(Duration::from_secs(5))
+        .with_connect_timeout(Duration::from_secs(2))
+        .with_backoff(
+            Backoff::default().with_delays(Duration::from_millis(50), Duration::from_millis(500)),
+        )
+}
+
+/// The ids of one scenario run.
+struct Ids {
+    group: GroupId,
+    node: EdgeNodeId,
+    host: HostId,
+    pump: DeviceId,
+}
+
+impl Ids {
+    fn new() -> Self {
+        Ids {
+            group: GroupId::new(unique("G")).unwrap(),
+            node: EdgeNodeId::new("Node1").unwrap(),
+            host: HostId::new(unique("H")).unwrap(),
+            pump: DeviceId::new("Pump1").unwrap(),
+        }
+    }
+
+    fn ours(&self, group: &GroupId, node: &EdgeNodeId) -> bool {
+        *group == self.group && *node == self.node
+    }
+
+    fn host(&self) -> HostApplication {
+        HostApplication::new(HostConfig::new(self.host.clone()).with_client_id(unique("hc")))
+    }
+
+    /// An edge node with two node metrics and one device; waiting for our host as its
+    /// primary when `primary` is set.
+    fn edge(&self, primary: bool, last_bd_seq: Option<BdSeq>) -> EdgeNode {
+        let mut config =
+            EdgeNodeConfig::new(self.group.clone(), self.node.clone()).with_client_id(unique("ec"));
+        if primary {
+            config = config.with_primary_host(self.host.clone());
+        }
+        let now = clock::now();
+        let mut node = EdgeNode::new(config, last_bd_seq);
+        node.add_node_metrics(
+            now,
+            [
+                MetricSpec::with_initial("Temp", 20.5),
+                MetricSpec::with_initial("Setpoint", 18.0),
+            ],
+        )
+        .unwrap();
+        node.add_device(
+            now,
+            self.pump.clone(),
+            [MetricSpec::with_initial("Speed", 1200i32)],
+        )
+        .unwrap();
+        node
+    }
+}
+
+/// A clean shutdown of the host, and its retained STATE cleared from the broker.
+async fn stop_host(
+    host: HostHandle,
+    task: JoinHandle<Result<(), DriverError>>,
+    url: &BrokerUrl,
+    id: &HostId,
+) {
+    bounded("the host's shutdown", host.shutdown()).await;
+    bounded("the host's task", task).await.unwrap().unwrap();
+    clear_state(url, id).await;
+}
+
+fn value_of(metrics: &[MetricUpdate], name: &str) -> Option<Value> {
+    metrics
+        .iter()
+        .find(|m| m.metric.name.as_deref() == Some(name))
+        .and_then(|m| m.metric.value.clone())
+}
+
+/// Host and edge node: the host sees the node online with its metrics and its data, a write
+/// from the host reaches the edge as a command event, and the edge's shutdown makes the node
+/// offline at the host.
+pub(crate) async fn host_and_edge(url: BrokerUrl) {
+    let ids = Ids::new();
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
+    wait_for(&mut host_events, "the host's STATE birth", |e| {
+        matches!(
+            e,
+            RunnerEvent::Session(HostEvent::StateBirthPublished { .. })
+        )
+        .then_some(())
+    })
+    .await;
+
+    let store = MemoryBdSeqStore::default();
+    let (edge, mut edge_events, edge_task) = run_edge_node(ids.edge(true, None), mqtt(&url), store);
+    wait_for(&mut edge_events, "the edge's births", |e| {
+        matches!(e, RunnerEvent::Session(EdgeEvent::Online)).then_some(())
+    })
+    .await;
+
+    let birth = wait_for(&mut host_events, "the NBIRTH's metrics", |e| match e {
+        RunnerEvent::Session(HostEvent::Metrics {
+            group,
+            node,
+            device: None,
+            message_type: MessageType::NBirth,
+            bd_seq,
+            metrics,
+            ..
+        }) if ids.ours(&group, &node) => Some((bd_seq, metrics)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(birth.0, Some(BdSeq::new(0)));
+    assert_eq!(value_of(&birth.1, "Temp"), Some(Value::Double(20.5)));
+    let device = wait_for(&mut host_events, "the DBIRTH's metrics", |e| match e {
+        RunnerEvent::Session(HostEvent::Metrics {
+            group,
+            node,
+            device: Some(device),
+            message_type: MessageType::DBirth,
+            metrics,
+            ..
+        }) if ids.ours(&group, &node) => Some((device, metrics)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(device.0, ids.pump);
+    assert_eq!(value_of(&device.1, "Speed"), Some(Value::Int32(1200)));
+
+    // Data by exception.
+    edge.set_metric(None, "Temp", 21.25).await.unwrap();
+    edge.flush().await.unwrap();
+    let data = wait_for(&mut host_events, "the NDATA", |e| match e {
+        RunnerEvent::Session(HostEvent::Metrics {
+            group,
+            node,
+            message_type: MessageType::NData,
+            metrics,
+            ..
+        }) if ids.ours(&group, &node) => Some(metrics),
+        _ => None,
+    })
+    .await;
+    assert_eq!(value_of(&data, "Temp"), Some(Value::Double(21.25)));
+    let (group, node) = (ids.group.clone(), ids.node.clone());
+    let online = host
+        .inspect(move |h| h.node(&group, &node).map(|n| n.is_online()))
+        .await
+        .unwrap();
+    assert_eq!(online, Some(true));
+
+    // Writes from the host reach the edge as commands: NCMD and DCMD.
+    host.write_metric(&ids.group, &ids.node, None, "Setpoint", 19.5)
+        .await
+        .unwrap();
+    let command = wait_for(&mut edge_events, "the NCMD", |e| match e {
+        RunnerEvent::Session(EdgeEvent::Command {
+            device: None,
+            name,
+            value,
+        }) => Some((name, value)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(command, ("Setpoint".to_owned(), Value::Double(19.5)));
+    host.write_metric(&ids.group, &ids.node, Some(&ids.pump), "Speed", 900i32)
+        .await
+        .unwrap();
+    let command = wait_for(&mut edge_events, "the DCMD", |e| match e {
+        RunnerEvent::Session(EdgeEvent::Command {
+            device: Some(device),
+            name,
+            value,
+        }) => Some((device, name, value)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        command,
+        (ids.pump.clone(), "Speed".to_owned(), Value::Int32(900))
+    );
+
+    // A clean shutdown: NDEATH, then the node is offline at the host.
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    assert!(edge.is_stopped());
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+    let offline = wait_for(&mut host_events, "the NDEATH", |e| match e {
+        RunnerEvent::Session(HostEvent::NodeOffline {
+            group,
+            node,
+            bd_seq,
+            ..
+        }) if ids.ours(&group, &node) => Some(bd_seq),
+        _ => None,
+    })
+    .await;
+    assert_eq!(offline, Some(BdSeq::new(0)));
+    assert_eq!(edge.flush().await, Err(sparkplug_b::driver::RunnerStopped));
+
+    stop_host(host, host_task, &url, &ids.host).await;
+}
+
+/// An edge node whose connection drops without a DISCONNECT: the broker publishes its Will,
+/// the NDEATH with the session's bdSeq, and the host marks it offline.
+pub(crate) async fn will_on_connection_loss(url: BrokerUrl) {
+    let ids = Ids::new();
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
+    wait_for(&mut host_events, "the host's STATE birth", |e| {
+        matches!(
+            e,
+            RunnerEvent::Session(HostEvent::StateBirthPublished { .. })
+        )
+        .then_some(())
+    })
+    .await;
+    let node = ids.edge(false, Some(BdSeq::new(41)));
+    let (edge, _edge_events, edge_task) =
+        run_edge_node(node, mqtt(&url), MemoryBdSeqStore::default());
+    let online = wait_for(&mut host_events, "the NBIRTH", |e| match e {
+        RunnerEvent::Session(HostEvent::NodeOnline {
+            group,
+            node,
+            bd_seq,
+            ..
+        }) if ids.ours(&group, &node) => Some(bd_seq),
+        _ => None,
+    })
+    .await;
+    assert_eq!(online, Some(BdSeq::new(42)));
+
+    // Kill the runner: its connection task is aborted and the socket closed, no DISCONNECT.
+    edge_task.abort();
+    assert!(bounded("the edge's task", edge_task).await.is_err());
+    let offline = wait_for(&mut host_events, "the Will's NDEATH", |e| match e {
+        RunnerEvent::Session(HostEvent::NodeOffline {
+            group,
+            node,
+            bd_seq,
+            ..
+        }) if ids.ours(&group, &node) => Some(bd_seq),
+        _ => None,
+    })
+    .await;
+    assert_eq!(offline, Some(BdSeq::new(42)));
+    assert!(edge.is_stopped());
+    stop_host(host, host_task, &url, &ids.host).await;
+}
+
+/// An edge node started before its broker: each attempt is a new CONNECT with the next
+/// bdSeq in its Will, saved to the store; once the broker is up the births carry the bdSeq of
+/// the CONNECT that succeeded.
+pub(crate) async fn reconnect_with_new_bd_seq() {
+    let dir = std::env::temp_dir().join(unique("sparkplug-driver-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut store = FileBdSeqStore::new(dir.join("bdseq"));
+    let port = crate::support::free_port();
+    let url = BrokerUrl::new("127.0.0.1", port);
+    let ids = Ids::new();
+
+    let node = ids.edge(true, store.load().unwrap());
+    let (edge, mut edge_events, edge_task) = run_edge_node(node, mqtt(&url), store.clone());
+    for attempt in 1..=2 {
+        wait_for(
+            &mut edge_events,
+            "a failed connection attempt",
+            |e| match e {
+                RunnerEvent::ConnectionLost { reconnect_in, .. } => {
+                    assert!(
+                        reconnect_in <= Duration::from_millis(500),
+                        "{attempt}: {reconnect_in:?}"
+                    );
+                    Some(())
+                }
+                _ => None,
+            },
+        )
+        .await;
+    }
+
+    start_rumqttd(port, None);
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
+    let bd_seq = wait_for(&mut host_events, "the NBIRTH", |e| match e {
+        RunnerEvent::Session(HostEvent::NodeOnline {
+            group,
+            node,
+            bd_seq,
+            ..
+        }) if ids.ours(&group, &node) => Some(bd_seq),
+        _ => None,
+    })
+    .await
+    .expect("the NBIRTH carries a bdSeq");
+    assert!(
+        bd_seq.value() >= 2,
+        "bdSeq {bd_seq} after at least two failed attempts"
+    );
+    assert_eq!(store.load().unwrap(), Some(bd_seq));
+
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+    stop_host(host, host_task, &url, &ids.host).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// With `max_attempts`, a runner that cannot reach its broker stops with `GaveUp`.
+pub(crate) async fn gives_up(url: BrokerUrl) {
+    let ids = Ids::new();
+    let config = mqtt(&url).with_backoff(
+        Backoff::default()
+            .with_delays(Duration::from_millis(10), Duration::from_millis(20))
+            .with_max_attempts(Some(3)),
+    );
+    let (edge, mut events, task) =
+        run_edge_node(ids.edge(false, None), config, MemoryBdSeqStore::default());
+    let result = bounded("the runner to give up", task).await.unwrap();
+    assert!(
+        matches!(result, Err(DriverError::GaveUp { attempts: 3, .. })),
+        "{result:?}"
+    );
+    let mut lost = 0;
+    while let Ok(event) = events.try_recv() {
+        lost += usize::from(matches!(event, RunnerEvent::ConnectionLost { .. }));
+    }
+    assert_eq!(lost, 2);
+    assert!(edge.is_stopped());
+}
+
+/// The Primary Host goes offline: the edge node publishes its NDEATH, disconnects, connects
+/// again with the next bdSeq and waits; when the host is back, it is born again.
+pub(crate) async fn primary_host_offline_and_back(url: BrokerUrl) {
+    let ids = Ids::new();
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
+    let store = MemoryBdSeqStore::default();
+    let (edge, mut edge_events, edge_task) = run_edge_node(ids.edge(true, None), mqtt(&url), store);
+    let first = wait_for(&mut host_events, "the first NBIRTH", |e| match e {
+        RunnerEvent::Session(HostEvent::NodeOnline {
+            group,
+            node,
+            bd_seq,
+            ..
+        }) if ids.ours(&group, &node) => Some(bd_seq),
+        _ => None,
+    })
+    .await;
+    assert_eq!(first, Some(BdSeq::new(0)));
+
+    stop_host(host, host_task, &url, &ids.host).await;
+    wait_for(&mut edge_events, "the host's offline STATE", |e| {
+        matches!(
+            e,
+            RunnerEvent::Session(EdgeEvent::PrimaryHostOffline { .. })
+        )
+        .then_some(())
+    })
+    .await;
+    wait_for(&mut edge_events, "the edge's reconnection", |e| {
+        matches!(e, RunnerEvent::Connected { .. }).then_some(())
+    })
+    .await;
+
+    // A new host with the same id (a later CONNECT, so a later STATE timestamp).
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
+    let second = wait_for(
+        &mut host_events,
+        "the NBIRTH after the host came back",
+        |e| match e {
+            RunnerEvent::Session(HostEvent::NodeOnline {
+                group,
+                node,
+                bd_seq,
+                ..
+            }) if ids.ours(&group, &node) => Some(bd_seq),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(second, Some(BdSeq::new(1)));
+
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+    stop_host(host, host_task, &url, &ids.host).await;
+}
