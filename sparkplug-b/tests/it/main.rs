@@ -1,5 +1,6 @@
 //! The integration tests of sparkplug-b, in one binary.
 
+mod fuzz_regressions;
 mod golden_vectors;
 mod harness;
 mod hostile_input;
