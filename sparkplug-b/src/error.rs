@@ -35,6 +35,13 @@ pub enum DecodeError {
     /// Templates, property sets or groups nest deeper than the configured limit.
     #[error("templates, property sets or groups nest deeper than the decoder's limit")]
     TooDeep,
+    /// The payload holds more elements (metrics, properties, DataSet cells, ...) than the
+    /// decoder's limit, [`DecodeOptions::max_elements`](crate::DecodeOptions::max_elements).
+    #[error("the payload holds more than {limit} elements (metrics, properties, DataSet cells)")]
+    TooManyElements {
+        /// The limit in force.
+        limit: usize,
+    },
     /// A string field is not valid UTF-8.
     #[error("a string field is not valid UTF-8")]
     InvalidUtf8,

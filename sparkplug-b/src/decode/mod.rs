@@ -19,6 +19,12 @@ pub struct DecodeOptions {
     /// The largest inflated body accepted, in bytes: the guard against decompression bombs.
     /// Default 16 MiB.
     pub max_inflated_size: usize,
+    /// How many elements one payload may hold: metrics (at any depth), property keys and
+    /// values, DataSet columns, rows and cells, template parameters. An element takes tens of
+    /// bytes in memory but can take two on the wire, so this is what bounds the memory a
+    /// hostile payload can make the decoder allocate. Default 1,048,576 (about 170 MB at the
+    /// worst; a birth of 10,000 metrics with four properties each needs about 90,000).
+    pub max_elements: usize,
 }
 
 impl Default for DecodeOptions {
@@ -27,6 +33,7 @@ impl Default for DecodeOptions {
             max_depth: 32,
             decompress: true,
             max_inflated_size: 16 << 20,
+            max_elements: 1 << 20,
         }
     }
 }
@@ -41,6 +48,12 @@ impl DecodeOptions {
     /// Turns inflation of compressed payloads on or off (builder style).
     pub fn with_decompress(mut self, decompress: bool) -> Self {
         self.decompress = decompress;
+        self
+    }
+
+    /// Sets how many elements one payload may hold (builder style).
+    pub fn with_max_elements(mut self, elements: usize) -> Self {
+        self.max_elements = elements;
         self
     }
 

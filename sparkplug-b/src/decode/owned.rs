@@ -1,5 +1,7 @@
 //! The owned decoder: encoded bytes to the typed model, built on the borrowed views.
 
+use std::cell::Cell;
+
 use super::DecodeOptions;
 use super::view::{MetricView, ValueRef, tags};
 use crate::error::{DecodeError, ValueError};
@@ -52,13 +54,19 @@ fn decode_payload(bytes: &[u8], options: &DecodeOptions) -> Result<Payload, Deco
         metrics: Vec::with_capacity((bytes.len() / 16).min(256)),
         ..Payload::default()
     };
+    let elements = Cell::new(options.max_elements);
+    let cx = Cx {
+        depth: options.max_depth,
+        elements: &elements,
+        limit: options.max_elements,
+    };
     let mut r = Reader::new(bytes);
     while let Some(tag) = r.tag()? {
         match tag {
             tags::P_TIMESTAMP => payload.timestamp = Some(r.varint()?),
             tags::P_METRIC => {
                 let view = MetricView::new(r.bytes()?)?;
-                let metric = decode_metric(&view, options.max_depth).map_err(|e| match e {
+                let metric = decode_metric(&view, cx).map_err(|e| match e {
                     Nested::Value(source) => DecodeError::Value {
                         metric: payload.metrics.len(),
                         source,
@@ -94,11 +102,12 @@ impl From<ValueError> for Nested {
     }
 }
 
-fn decode_metric(view: &MetricView<'_>, depth: u32) -> Result<Metric, Nested> {
+fn decode_metric(view: &MetricView<'_>, cx: Cx<'_>) -> Result<Metric, Nested> {
+    cx.take()?;
     let datatype = view.datatype();
     let value = match view.value {
         None => None,
-        Some(v) => Some(typed_value(v, datatype, depth)?),
+        Some(v) => Some(typed_value(v, datatype, cx)?),
     };
     Ok(Metric {
         name: view.name.map(str::to_owned),
@@ -114,7 +123,7 @@ fn decode_metric(view: &MetricView<'_>, depth: u32) -> Result<Metric, Nested> {
         },
         properties: match view.properties {
             None => None,
-            Some(bytes) => Some(decode_property_set(bytes, depth)?),
+            Some(bytes) => Some(decode_property_set(bytes, cx)?),
         },
         value,
     })
@@ -122,7 +131,7 @@ fn decode_metric(view: &MetricView<'_>, depth: u32) -> Result<Metric, Nested> {
 
 /// The typed value of a metric: its wire field read as `datatype`, or as the field's natural
 /// type when there is no datatype.
-fn typed_value(v: ValueRef<'_>, datatype: Option<DataType>, depth: u32) -> Result<Value, Nested> {
+fn typed_value(v: ValueRef<'_>, datatype: Option<DataType>, cx: Cx<'_>) -> Result<Value, Nested> {
     // Arrays are unpacked straight from the borrowed bytes, without an intermediate copy.
     if let (ValueRef::Bytes(bytes), Some(dt)) = (v, datatype) {
         if let Some(array) = crate::array::unpack(dt, bytes) {
@@ -137,8 +146,8 @@ fn typed_value(v: ValueRef<'_>, datatype: Option<DataType>, depth: u32) -> Resul
         ValueRef::Boolean(x) => Value::Boolean(x),
         ValueRef::String(s) => Value::String(s.to_owned()),
         ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
-        ValueRef::DataSet(b) => Value::DataSet(Box::new(decode_dataset(b)?)),
-        ValueRef::Template(b) => Value::Template(Box::new(decode_template(b, descend(depth)?)?)),
+        ValueRef::DataSet(b) => Value::DataSet(Box::new(decode_dataset(b, cx)?)),
+        ValueRef::Template(b) => Value::Template(Box::new(decode_template(b, cx.descend()?)?)),
     };
     Ok(match datatype {
         Some(dt) => natural.reinterpret(dt)?,
@@ -146,8 +155,33 @@ fn typed_value(v: ValueRef<'_>, datatype: Option<DataType>, depth: u32) -> Resul
     })
 }
 
-fn descend(depth: u32) -> Result<u32, DecodeError> {
-    depth.checked_sub(1).ok_or(DecodeError::TooDeep)
+/// The limits of one decode: how deep nesting may still go, and how many more elements
+/// (metrics, property keys and values, DataSet columns, rows and cells, template parameters)
+/// may be decoded. Every element costs tens of bytes in memory but can be two bytes on the wire,
+/// so the element budget is what bounds memory for a hostile payload.
+#[derive(Clone, Copy)]
+struct Cx<'b> {
+    depth: u32,
+    elements: &'b Cell<usize>,
+    limit: usize,
+}
+
+impl Cx<'_> {
+    fn descend(self) -> Result<Self, DecodeError> {
+        let depth = self.depth.checked_sub(1).ok_or(DecodeError::TooDeep)?;
+        Ok(Cx { depth, ..self })
+    }
+
+    #[inline]
+    fn take(self) -> Result<(), DecodeError> {
+        match self.elements.get().checked_sub(1) {
+            Some(left) => {
+                self.elements.set(left);
+                Ok(())
+            }
+            None => Err(DecodeError::TooManyElements { limit: self.limit }),
+        }
+    }
 }
 
 fn decode_metadata(bytes: &[u8]) -> Result<MetaData, DecodeError> {
@@ -217,8 +251,8 @@ fn read_scalar(
     })
 }
 
-fn decode_property_set(bytes: &[u8], depth: u32) -> Result<PropertySet, Nested> {
-    let depth = descend(depth)?;
+fn decode_property_set(bytes: &[u8], cx: Cx<'_>) -> Result<PropertySet, Nested> {
+    let cx = cx.descend()?;
     let mut set = PropertySet::default();
     let mut r = Reader::new(bytes);
     while let Some((field, wt)) = r.key()? {
@@ -229,7 +263,8 @@ fn decode_property_set(bytes: &[u8], depth: u32) -> Result<PropertySet, Nested> 
             }
             2 => {
                 r.expect(field, wt, WireType::Len)?;
-                set.values.push(decode_property_value(r.bytes()?, depth)?);
+                cx.take()?;
+                set.values.push(decode_property_value(r.bytes()?, cx)?);
             }
             _ => r.skip(field, wt)?,
         }
@@ -237,7 +272,7 @@ fn decode_property_set(bytes: &[u8], depth: u32) -> Result<PropertySet, Nested> 
     Ok(set)
 }
 
-fn decode_property_value(bytes: &[u8], depth: u32) -> Result<PropertyValue, Nested> {
+fn decode_property_value(bytes: &[u8], cx: Cx<'_>) -> Result<PropertyValue, Nested> {
     let mut pv = PropertyValue::default();
     let mut r = Reader::new(bytes);
     while let Some((field, wt)) = r.key()? {
@@ -255,14 +290,14 @@ fn decode_property_value(bytes: &[u8], depth: u32) -> Result<PropertyValue, Nest
                 r.expect(field, wt, WireType::Len)?;
                 pv.value = Some(Value::PropertySet(Box::new(decode_property_set(
                     r.bytes()?,
-                    depth,
+                    cx,
                 )?)));
             }
             10 => {
                 r.expect(field, wt, WireType::Len)?;
                 pv.value = Some(Value::PropertySetList(decode_property_set_list(
                     r.bytes()?,
-                    depth,
+                    cx,
                 )?));
             }
             11 => {
@@ -282,13 +317,14 @@ fn decode_property_value(bytes: &[u8], depth: u32) -> Result<PropertyValue, Nest
     Ok(pv)
 }
 
-fn decode_property_set_list(bytes: &[u8], depth: u32) -> Result<Vec<PropertySet>, Nested> {
+fn decode_property_set_list(bytes: &[u8], cx: Cx<'_>) -> Result<Vec<PropertySet>, Nested> {
     let mut list = Vec::new();
     let mut r = Reader::new(bytes);
     while let Some((field, wt)) = r.key()? {
         if field == 1 {
             r.expect(field, wt, WireType::Len)?;
-            list.push(decode_property_set(r.bytes()?, depth)?);
+            cx.take()?;
+            list.push(decode_property_set(r.bytes()?, cx)?);
         } else {
             r.skip(field, wt)?;
         }
@@ -296,7 +332,7 @@ fn decode_property_set_list(bytes: &[u8], depth: u32) -> Result<Vec<PropertySet>
     Ok(list)
 }
 
-fn decode_dataset(bytes: &[u8]) -> Result<DataSet, Nested> {
+fn decode_dataset(bytes: &[u8], cx: Cx<'_>) -> Result<DataSet, Nested> {
     let mut ds = DataSet::default();
     let mut rows: Vec<&[u8]> = Vec::new();
     let mut r = Reader::new(bytes);
@@ -308,13 +344,18 @@ fn decode_dataset(bytes: &[u8]) -> Result<DataSet, Nested> {
             }
             (2, _) => {
                 r.expect(field, wt, WireType::Len)?;
+                cx.take()?;
                 ds.columns.push(r.str()?.to_owned());
             }
             // `types` is unpacked when written by protoc/Java, packed by some others: accept both.
-            (3, WireType::Varint) => ds.types.push(DataType::from_code(r.uint32()?)),
+            (3, WireType::Varint) => {
+                cx.take()?;
+                ds.types.push(DataType::from_code(r.uint32()?));
+            }
             (3, WireType::Len) => {
                 let mut packed = Reader::new(r.bytes()?);
                 while !packed.is_empty() {
+                    cx.take()?;
                     ds.types.push(DataType::from_code(packed.uint32()?));
                 }
             }
@@ -327,6 +368,7 @@ fn decode_dataset(bytes: &[u8]) -> Result<DataSet, Nested> {
             }
             (4, _) => {
                 r.expect(field, wt, WireType::Len)?;
+                cx.take()?;
                 rows.push(r.bytes()?);
             }
             _ => r.skip(field, wt)?,
@@ -335,17 +377,18 @@ fn decode_dataset(bytes: &[u8]) -> Result<DataSet, Nested> {
     // Rows are typed once all column types are known, wherever `types` stood in the message.
     ds.rows.reserve(rows.len());
     for row in rows {
-        ds.rows.push(decode_row(row, &ds.types)?);
+        ds.rows.push(decode_row(row, &ds.types, cx)?);
     }
     Ok(ds)
 }
 
-fn decode_row(bytes: &[u8], types: &[DataType]) -> Result<Vec<Option<Value>>, Nested> {
+fn decode_row(bytes: &[u8], types: &[DataType], cx: Cx<'_>) -> Result<Vec<Option<Value>>, Nested> {
     let mut cells = Vec::new();
     let mut r = Reader::new(bytes);
     while let Some((field, wt)) = r.key()? {
         if field == 1 {
             r.expect(field, wt, WireType::Len)?;
+            cx.take()?;
             let cell = decode_cell(r.bytes()?)?;
             let cell = match (cell, types.get(cells.len())) {
                 (Some(v), Some(&dt)) => Some(v.reinterpret(dt)?),
@@ -377,7 +420,7 @@ fn decode_cell(bytes: &[u8]) -> Result<Option<Value>, DecodeError> {
     Ok(cell)
 }
 
-fn decode_template(bytes: &[u8], depth: u32) -> Result<Template, Nested> {
+fn decode_template(bytes: &[u8], cx: Cx<'_>) -> Result<Template, Nested> {
     let mut t = Template::default();
     let mut r = Reader::new(bytes);
     while let Some((field, wt)) = r.key()? {
@@ -389,10 +432,11 @@ fn decode_template(bytes: &[u8], depth: u32) -> Result<Template, Nested> {
             2 => {
                 r.expect(field, wt, WireType::Len)?;
                 let view = MetricView::new(r.bytes()?)?;
-                t.metrics.push(decode_metric(&view, depth)?);
+                t.metrics.push(decode_metric(&view, cx)?);
             }
             3 => {
                 r.expect(field, wt, WireType::Len)?;
+                cx.take()?;
                 t.parameters.push(decode_parameter(r.bytes()?)?);
             }
             4 => {

@@ -91,6 +91,34 @@ fn deep_property_nesting_is_bounded() {
     assert_eq!(Payload::decode(&bytes), Err(DecodeError::TooDeep));
 }
 
+/// Two bytes on the wire (an empty metric) become a whole `Metric` in memory: the element limit
+/// bounds what a flood of them can allocate, at any nesting depth.
+#[test]
+fn element_floods_are_bounded() {
+    let flood: Vec<u8> = std::iter::repeat_n([0x12u8, 0x00], 5_000)
+        .flatten()
+        .collect();
+    let strict = DecodeOptions::default().with_max_elements(1_000);
+    assert_eq!(
+        Payload::decode_with(&flood, &strict),
+        Err(DecodeError::TooManyElements { limit: 1_000 })
+    );
+    assert_eq!(Payload::decode(&flood).map(|p| p.metrics.len()), Ok(5_000));
+    // The same flood inside a DataSet: empty rows.
+    let ds = sparkplug_b::DataSet {
+        rows: vec![vec![]; 5_000],
+        ..sparkplug_b::DataSet::default()
+    };
+    let bytes = Payload::default()
+        .with_metric(Metric::new("ds", ds))
+        .encode_to_vec()
+        .unwrap();
+    assert!(matches!(
+        Payload::decode_with(&bytes, &strict),
+        Err(DecodeError::TooManyElements { .. })
+    ));
+}
+
 /// A nest of protobuf groups in an unknown field is bounded as well.
 #[test]
 fn group_bombs_are_bounded() {
