@@ -8,6 +8,8 @@
 
 // Test code (`cfg(test)`), where unwrapping is the way to fail.
 #[cfg(test)]
+mod interop;
+#[cfg(test)]
 mod scenario;
 #[cfg(test)]
 mod support;
