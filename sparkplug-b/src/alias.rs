@@ -214,22 +214,31 @@ impl AliasTable {
 
     /// The definition a data or command metric refers to: by alias when it has one, else by name.
     pub fn lookup(&self, metric: &Metric) -> Result<&MetricDefinition, ResolveError> {
+        self.lookup_index(metric).map(|i| &self.metrics[i])
+    }
+
+    /// [`AliasTable::lookup`], giving the definition's position in [`AliasTable::iter`] order.
+    fn lookup_index(&self, metric: &Metric) -> Result<usize, ResolveError> {
         match (metric.alias, metric.name.as_deref()) {
             (Some(alias), name) => {
-                let def = self
-                    .by_alias(alias)
+                let i = self
+                    .by_alias
+                    .get(alias)
                     .ok_or(ResolveError::UnknownAlias(alias))?;
+                let def = &self.metrics[i];
                 match name {
                     Some(name) if name != def.name => Err(ResolveError::NameMismatch {
                         alias,
                         name: name.to_owned(),
                         birth_name: def.name.clone(),
                     }),
-                    _ => Ok(def),
+                    _ => Ok(i),
                 }
             }
             (None, Some(name)) => self
-                .by_name(name)
+                .by_name
+                .get(name)
+                .copied()
                 .ok_or_else(|| ResolveError::UnknownName(name.to_owned())),
             (None, None) => Err(ResolveError::Unaddressed),
         }
@@ -239,7 +248,15 @@ impl AliasTable {
     /// as that datatype; the members of a template value are resolved against the template's
     /// members in the birth. On error the metric's value is left as it was.
     pub fn resolve(&self, metric: &mut Metric) -> Result<(), ResolveError> {
-        let def = self.lookup(metric)?;
+        self.resolve_indexed(metric).map(drop)
+    }
+
+    /// [`AliasTable::resolve`], giving the position of the metric's definition in
+    /// [`AliasTable::iter`] order, so a caller that keeps per-metric state beside the table can
+    /// find it without looking the name up again.
+    pub fn resolve_indexed(&self, metric: &mut Metric) -> Result<usize, ResolveError> {
+        let index = self.lookup_index(metric)?;
+        let def = &self.metrics[index];
         if let Some(declared) = metric.datatype {
             if declared != def.datatype {
                 return Err(ResolveError::DatatypeMismatch {
@@ -280,7 +297,7 @@ impl AliasTable {
                 });
             }
         }
-        Ok(())
+        Ok(index)
     }
 
     /// Resolves every metric of a data or command payload; metrics that fail are left as they

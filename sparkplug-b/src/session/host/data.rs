@@ -68,6 +68,7 @@ impl NodeCtx<'_> {
                     .or_insert_with(|| DeviceState::new(received_at));
                 state.aliases = aliases;
                 state.metrics = MetricSet::from_birth(&payload, received_at);
+                state.metrics.index_definitions(&state.aliases);
                 state.go(Presence::Online, received_at);
                 state.since = received_at;
                 self.event(HostEvent::DeviceOnline {
@@ -128,10 +129,10 @@ impl NodeCtx<'_> {
         let mut updates = Vec::with_capacity(metrics.len());
         let mut unresolved = false;
         for (i, mut metric) in metrics.into_iter().enumerate() {
-            match table.resolve(&mut metric) {
-                Ok(()) => {
+            match table.resolve_indexed(&mut metric) {
+                Ok(definition) => {
                     if !metric.is_historical {
-                        store.update(&metric, stamp.received_at);
+                        store.update_definition(definition, &metric, stamp.received_at);
                     }
                     let quality = quality_of(&metric);
                     updates.push(MetricUpdate { metric, quality });

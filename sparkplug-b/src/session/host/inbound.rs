@@ -190,6 +190,7 @@ impl NodeCtx<'_> {
         node.born = true;
         node.aliases = birth_table(&payload);
         node.metrics = MetricSet::from_birth(&payload, now);
+        node.metrics.index_definitions(&node.aliases);
         node.go(Presence::Online, now);
         node.since = now;
         self.event(HostEvent::NodeOnline {

@@ -73,6 +73,10 @@ pub(super) fn quality_of(metric: &Metric) -> Quality {
 pub(super) struct MetricSet {
     metrics: Vec<MetricState>,
     by_name: HashMap<String, usize>,
+    /// The metric of each definition of the birth's alias table, by the definition's position:
+    /// live data is resolved through that table, so its updates find their metric without
+    /// hashing the name again.
+    by_definition: Vec<Option<usize>>,
 }
 
 impl MetricSet {
@@ -108,6 +112,28 @@ impl MetricSet {
         set
     }
 
+    /// Links each definition of `table` (the alias table of the same birth) to its metric, for
+    /// [`MetricSet::update_definition`].
+    pub(super) fn index_definitions(&mut self, table: &AliasTable) {
+        self.by_definition = table
+            .iter()
+            .map(|d| self.by_name.get(&d.name).copied())
+            .collect();
+    }
+
+    /// Takes a live metric resolved as definition `definition` of the birth's alias table
+    /// (see [`AliasTable::resolve_indexed`]), received at `at`.
+    pub(super) fn update_definition(&mut self, definition: usize, metric: &Metric, at: Timestamp) {
+        match self.by_definition.get(definition).copied().flatten() {
+            Some(i) => {
+                if let Some(state) = self.metrics.get_mut(i) {
+                    apply(state, metric, at);
+                }
+            }
+            None => self.update(metric, at),
+        }
+    }
+
     /// Takes a resolved live metric (named by its birth) received at `at`.
     pub(super) fn update(&mut self, metric: &Metric, at: Timestamp) {
         let Some(state) = metric
@@ -118,6 +144,13 @@ impl MetricSet {
         else {
             return;
         };
+        apply(state, metric, at);
+    }
+}
+
+/// Sets a metric's live value, timestamp, properties and quality from a received metric.
+fn apply(state: &mut MetricState, metric: &Metric, at: Timestamp) {
+    {
         if metric.is_null {
             state.value = None;
         } else if let Some(value) = &metric.value {
@@ -133,7 +166,9 @@ impl MetricSet {
             state.quality_since = at;
         }
     }
+}
 
+impl MetricSet {
     /// Marks every metric STALE at `at` (those already STALE keep their time).
     pub(super) fn mark_stale(&mut self, at: Timestamp) {
         for state in &mut self.metrics {
@@ -372,6 +407,26 @@ mod tests {
         // Unknown names are ignored.
         set.update(&Metric::new("Nope", 1.0), t(9));
         assert!(set.get("Nope").is_none());
+    }
+
+    #[test]
+    fn updates_by_definition_find_the_same_metric_as_by_name() {
+        let birth = birth();
+        let table = crate::AliasTable::from_birth(&Payload {
+            // The unnamed metric cannot be in an alias table.
+            metrics: birth.metrics[..3].to_vec(),
+            ..birth.clone()
+        })
+        .unwrap();
+        let mut set = MetricSet::from_birth(&birth, t(5));
+        set.index_definitions(&table);
+        let mut m = Metric::aliased(1, 4.5).with_timestamp(8);
+        let definition = table.resolve_indexed(&mut m).unwrap();
+        set.update_definition(definition, &m, t(8));
+        assert_eq!(set.get("Temp").unwrap().value, Some(Value::Double(4.5)));
+        // An index the set does not know falls back to the name.
+        set.update_definition(99, &Metric::new("Temp", 5.5), t(9));
+        assert_eq!(set.get("Temp").unwrap().value, Some(Value::Double(5.5)));
     }
 
     /// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale
