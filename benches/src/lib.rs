@@ -9,6 +9,8 @@
 
 use sparkplug_b::{Metric, Payload, PropertySet, PropertyValue, Value};
 
+pub mod host_stream;
+
 /// Publish time of [`ice_plant_ndata`], milliseconds since the Unix epoch (2023-11-14, UTC).
 pub const NDATA_TIMESTAMP: u64 = 1_700_000_123_456;
 
