@@ -50,7 +50,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 
-use crate::support::{WAIT, bounded, clear_state, env_broker, unique, wait_for};
+use crate::support::{WAIT, bounded, clear_state, env_broker, host_state_birth, unique, wait_for};
 
 const PYTHON: &str = "SPARKPLUG_INTEROP_PYTHON";
 const REQUIRED: &str = "SPARKPLUG_INTEROP_REQUIRED";
@@ -420,14 +420,7 @@ struct PyEdgeRun {
 async fn py_edge_node_online(test: &str, url: &BrokerUrl, python: &str, ids: &Ids) -> PyEdgeRun {
     let host = HostApplication::new(HostConfig::new(ids.host.clone()).with_client_id(unique("hc")));
     let (host, mut events, task) = run_host(host, mqtt(url));
-    wait_for(&mut events, "the host's STATE birth", |e| {
-        matches!(
-            e,
-            RunnerEvent::Session(HostEvent::StateBirthPublished { .. })
-        )
-        .then_some(())
-    })
-    .await;
+    host_state_birth(&mut events).await;
 
     let port = url.port().to_string();
     let mut script = Script::spawn(

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use sparkplug_b::topic::{DeviceId, EdgeNodeId, GroupId, HostId, MessageType};
 
-use crate::support::{bounded, clear_state, start_rumqttd, unique, wait_for};
+use crate::support::{bounded, clear_state, host_state_birth, start_rumqttd, unique, wait_for};
 
 fn mqtt(url: &BrokerUrl) -> MqttConfig {
     MqttConfig::new(url.clone())
@@ -106,14 +106,7 @@ fn value_of(metrics: &[MetricUpdate], name: &str) -> Option<Value> {
 pub(crate) async fn host_and_edge(url: BrokerUrl) {
     let ids = Ids::new();
     let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
-    wait_for(&mut host_events, "the host's STATE birth", |e| {
-        matches!(
-            e,
-            RunnerEvent::Session(HostEvent::StateBirthPublished { .. })
-        )
-        .then_some(())
-    })
-    .await;
+    host_state_birth(&mut host_events).await;
 
     let store = MemoryBdSeqStore::default();
     let (edge, mut edge_events, edge_task) = run_edge_node(ids.edge(true, None), mqtt(&url), store);
@@ -233,14 +226,7 @@ pub(crate) async fn host_and_edge(url: BrokerUrl) {
 pub(crate) async fn will_on_connection_loss(url: BrokerUrl) {
     let ids = Ids::new();
     let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
-    wait_for(&mut host_events, "the host's STATE birth", |e| {
-        matches!(
-            e,
-            RunnerEvent::Session(HostEvent::StateBirthPublished { .. })
-        )
-        .then_some(())
-    })
-    .await;
+    host_state_birth(&mut host_events).await;
     let node = ids.edge(false, Some(BdSeq::new(41)));
     let (edge, _edge_events, edge_task) =
         run_edge_node(node, mqtt(&url), MemoryBdSeqStore::default());

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
 use sparkplug_b::driver::{BrokerUrl, EventReceiver, MqttVersion, RunnerEvent};
+use sparkplug_b::session::HostEvent;
 use tokio::time::{Instant, timeout_at};
 
 /// The longest any single wait may take.
@@ -132,6 +133,18 @@ pub(crate) async fn wait_for<E: Debug, T>(
             Err(_) => panic!("timed out waiting for {what}"),
         }
     }
+}
+
+/// Waits for the host's STATE birth: from then on the host is subscribed and online.
+pub(crate) async fn host_state_birth(events: &mut EventReceiver<HostEvent>) {
+    wait_for(events, "the host's STATE birth", |e| {
+        matches!(
+            e,
+            RunnerEvent::Session(HostEvent::StateBirthPublished { .. })
+        )
+        .then_some(())
+    })
+    .await;
 }
 
 /// Awaits a future for at most [`WAIT`].
