@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sparkplug_b::Value;
 use sparkplug_b::driver::{
-    Backoff, BrokerUrl, DriverError, HostHandle, MemoryBdSeqStore, MqttConfig, RunnerEvent, clock,
-    run_edge_node, run_host,
+    Backoff, BrokerUrl, DriverError, EventReceiver, HostHandle, MemoryBdSeqStore, MqttConfig,
+    RunnerEvent, clock, run_edge_node, run_host,
 };
 use sparkplug_b::session::host::MetricUpdate;
 use sparkplug_b::session::{
@@ -98,6 +98,42 @@ fn value_of(metrics: &[MetricUpdate], name: &str) -> Option<Value> {
         .iter()
         .find(|m| m.metric.name.as_deref() == Some(name))
         .and_then(|m| m.metric.value.clone())
+}
+
+/// Waits for our node's NBIRTH at the host; gives its bdSeq.
+async fn node_online(
+    events: &mut EventReceiver<HostEvent>,
+    ids: &Ids,
+    what: &str,
+) -> Option<BdSeq> {
+    wait_for(events, what, |e| match e {
+        RunnerEvent::Session(HostEvent::NodeOnline {
+            group,
+            node,
+            bd_seq,
+            ..
+        }) if ids.ours(&group, &node) => Some(bd_seq),
+        _ => None,
+    })
+    .await
+}
+
+/// Waits for our node's death at the host; gives the bdSeq it was acted on with.
+async fn node_offline(
+    events: &mut EventReceiver<HostEvent>,
+    ids: &Ids,
+    what: &str,
+) -> Option<BdSeq> {
+    wait_for(events, what, |e| match e {
+        RunnerEvent::Session(HostEvent::NodeOffline {
+            group,
+            node,
+            bd_seq,
+            ..
+        }) if ids.ours(&group, &node) => Some(bd_seq),
+        _ => None,
+    })
+    .await
 }
 
 /// Host and edge node: the host sees the node online with its metrics and its data, a write
@@ -205,16 +241,7 @@ pub(crate) async fn host_and_edge(url: BrokerUrl) {
         .await
         .unwrap()
         .unwrap();
-    let offline = wait_for(&mut host_events, "the NDEATH", |e| match e {
-        RunnerEvent::Session(HostEvent::NodeOffline {
-            group,
-            node,
-            bd_seq,
-            ..
-        }) if ids.ours(&group, &node) => Some(bd_seq),
-        _ => None,
-    })
-    .await;
+    let offline = node_offline(&mut host_events, &ids, "the NDEATH").await;
     assert_eq!(offline, Some(BdSeq::new(0)));
     assert_eq!(edge.flush().await, Err(sparkplug_b::driver::RunnerStopped));
 
@@ -230,31 +257,13 @@ pub(crate) async fn will_on_connection_loss(url: BrokerUrl) {
     let node = ids.edge(false, Some(BdSeq::new(41)));
     let (edge, _edge_events, edge_task) =
         run_edge_node(node, mqtt(&url), MemoryBdSeqStore::default());
-    let online = wait_for(&mut host_events, "the NBIRTH", |e| match e {
-        RunnerEvent::Session(HostEvent::NodeOnline {
-            group,
-            node,
-            bd_seq,
-            ..
-        }) if ids.ours(&group, &node) => Some(bd_seq),
-        _ => None,
-    })
-    .await;
+    let online = node_online(&mut host_events, &ids, "the NBIRTH").await;
     assert_eq!(online, Some(BdSeq::new(42)));
 
     // Kill the runner: its connection task is aborted and the socket closed, no DISCONNECT.
     edge_task.abort();
     assert!(bounded("the edge's task", edge_task).await.is_err());
-    let offline = wait_for(&mut host_events, "the Will's NDEATH", |e| match e {
-        RunnerEvent::Session(HostEvent::NodeOffline {
-            group,
-            node,
-            bd_seq,
-            ..
-        }) if ids.ours(&group, &node) => Some(bd_seq),
-        _ => None,
-    })
-    .await;
+    let offline = node_offline(&mut host_events, &ids, "the Will's NDEATH").await;
     assert_eq!(offline, Some(BdSeq::new(42)));
     assert!(edge.is_stopped());
     stop_host(host, host_task, &url, &ids.host).await;
@@ -293,17 +302,9 @@ pub(crate) async fn reconnect_with_new_bd_seq() {
 
     start_rumqttd(port, None);
     let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
-    let bd_seq = wait_for(&mut host_events, "the NBIRTH", |e| match e {
-        RunnerEvent::Session(HostEvent::NodeOnline {
-            group,
-            node,
-            bd_seq,
-            ..
-        }) if ids.ours(&group, &node) => Some(bd_seq),
-        _ => None,
-    })
-    .await
-    .expect("the NBIRTH carries a bdSeq");
+    let bd_seq = node_online(&mut host_events, &ids, "the NBIRTH")
+        .await
+        .expect("the NBIRTH carries a bdSeq");
     assert!(
         bd_seq.value() >= 2,
         "bdSeq {bd_seq} after at least two failed attempts"
@@ -349,16 +350,7 @@ pub(crate) async fn primary_host_offline_and_back(url: BrokerUrl) {
     let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
     let store = MemoryBdSeqStore::default();
     let (edge, mut edge_events, edge_task) = run_edge_node(ids.edge(true, None), mqtt(&url), store);
-    let first = wait_for(&mut host_events, "the first NBIRTH", |e| match e {
-        RunnerEvent::Session(HostEvent::NodeOnline {
-            group,
-            node,
-            bd_seq,
-            ..
-        }) if ids.ours(&group, &node) => Some(bd_seq),
-        _ => None,
-    })
-    .await;
+    let first = node_online(&mut host_events, &ids, "the first NBIRTH").await;
     assert_eq!(first, Some(BdSeq::new(0)));
 
     stop_host(host, host_task, &url, &ids.host).await;
