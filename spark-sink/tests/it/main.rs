@@ -1,0 +1,8 @@
+//! The one integration-test binary of `spark-sink`.
+//!
+//! SQLite tests run under plain `cargo test`; MySQL/MariaDB tests run when
+//! `SPARKPLUG_TEST_MYSQL_URL` is set (`mysql://root@127.0.0.1:3306/test` in CI) and print a
+//! note and pass otherwise.
+
+mod sql_mysql;
+mod sql_sqlite;

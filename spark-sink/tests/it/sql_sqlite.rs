@@ -1,0 +1,1 @@
+//! The SQL store on SQLite (runs under plain `cargo test`).
