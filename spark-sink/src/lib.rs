@@ -5,9 +5,12 @@
 //! [`Record`]s ([`Sample`], [`Birth`], [`Event`]) and hands them to a [`Sink`] in [`Batch`]es.
 
 mod error;
+mod from_host;
+pub mod parquet;
 mod record;
 mod sink;
 
 pub use error::SinkError;
+pub use from_host::{BuilderStats, RecordBuilder};
 pub use record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};
 pub use sink::Sink;

@@ -1,0 +1,265 @@
+//! [`ParquetWriter`]: the synchronous archive writer behind [`ParquetSink`](super::ParquetSink).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use super::cells::cell;
+use super::config::ParquetConfig;
+use super::error::ParquetError;
+use super::file::{ClosedFile, Columns, PartitionFile};
+use super::partition::{Dataset, PartitionKey, day_of};
+use crate::record::{Batch, Record};
+
+/// What the writer has done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParquetStats {
+    /// Files closed and renamed to their final name.
+    pub files_closed: u64,
+    /// Rows in those files.
+    pub rows_closed: u64,
+    /// Bytes of those files.
+    pub bytes_closed: u64,
+    /// Files open now.
+    pub open_files: u64,
+    /// Rows in the open files (durable once they close).
+    pub rows_open: u64,
+    /// Rows lost with a file abandoned after an IO error (left as its `.tmp`).
+    pub rows_lost: u64,
+}
+
+/// Writes batches into the hive-partitioned archive (`docs/PARQUET.md`): one open file per
+/// dataset, group and day, each closed when it is big enough or old enough, on
+/// [`ParquetWriter::flush`] and on [`ParquetWriter::close`].
+///
+/// `write` is all or nothing for rejections: every record is checked (value size, JSON
+/// rendering) before any is appended, and a bad one rejects the batch with its index. An IO
+/// error abandons the file it happened in.
+pub struct ParquetWriter {
+    config: ParquetConfig,
+    open: BTreeMap<PartitionKey, PartitionFile>,
+    /// Opening order, to close the oldest when too many are open.
+    run: String,
+    next_file: u64,
+    stats: ParquetStats,
+    closed: bool,
+}
+
+/// At most this many files are open; opening one more closes the oldest (a backfill spanning
+/// many days must not hold a file per day).
+const MAX_OPEN_FILES: usize = 64;
+
+/// A record checked and ready to append.
+enum Prepared<'a> {
+    Sample(super::cells::Cell<'a>),
+    Birth(Vec<Option<String>>),
+    Event,
+}
+
+impl ParquetWriter {
+    /// A writer under `config.root`, created when missing.
+    pub fn new(config: ParquetConfig) -> Result<Self, ParquetError> {
+        fs::create_dir_all(&config.root).map_err(|e| ParquetError::io(&config.root, e))?;
+        let started = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Ok(ParquetWriter {
+            config,
+            open: BTreeMap::new(),
+            run: format!("{started}-{}", std::process::id()),
+            next_file: 0,
+            stats: ParquetStats::default(),
+            closed: false,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ParquetConfig {
+        &self.config
+    }
+
+    /// What the writer has done so far.
+    pub fn stats(&self) -> ParquetStats {
+        let mut stats = self.stats;
+        stats.open_files = self.open.len() as u64;
+        stats.rows_open = self.open.values().map(PartitionFile::rows).sum();
+        stats
+    }
+
+    /// Appends a batch; closes the files that became due. Returns the files closed.
+    pub fn write(&mut self, batch: &Batch) -> Result<Vec<ClosedFile>, ParquetError> {
+        if self.closed {
+            return Err(ParquetError::Closed);
+        }
+        let prepared = self.prepare(batch)?;
+        let mut last: Option<PartitionKey> = None;
+        for (record, prepared) in batch.records.iter().zip(prepared) {
+            let (dataset, group, ts) = match record {
+                Record::Sample(s) => (
+                    Dataset::Samples,
+                    Some(s.source.group.as_str()),
+                    s.timestamp_ms,
+                ),
+                Record::Event(e) => (
+                    Dataset::Events,
+                    e.source.as_deref().map(|s| s.group.as_str()),
+                    e.timestamp_ms,
+                ),
+                Record::Birth(b) => (
+                    Dataset::Births,
+                    Some(b.source.group.as_str()),
+                    b.timestamp_ms,
+                ),
+            };
+            let day = day_of(ts);
+            let same = last.as_ref().is_some_and(|k| {
+                k.dataset == dataset && k.day == day && k.group.as_deref() == group
+            });
+            if !same {
+                let key = PartitionKey {
+                    dataset,
+                    group: group.map(str::to_owned),
+                    day,
+                };
+                self.ensure_open(&key)?;
+                last = Some(key);
+            }
+            let Some(key) = last.as_ref() else { continue };
+            let Some(file) = self.open.get_mut(key) else {
+                continue;
+            };
+            match (&mut file.columns, record, prepared) {
+                (Columns::Samples(c), Record::Sample(s), Prepared::Sample(cell)) => c.push(s, cell),
+                (Columns::Events(c), Record::Event(e), Prepared::Event) => c.push(e),
+                (Columns::Births(c), Record::Birth(b), Prepared::Birth(props)) => c.push(b, &props),
+                _ => {}
+            }
+            let batch_rows = self.config.write_batch_rows;
+            if let Err(e) = file.maybe_encode(batch_rows) {
+                let key = key.clone();
+                self.abandon(&key);
+                return Err(e);
+            }
+        }
+        self.roll_due()
+    }
+
+    /// Closes the files that are big enough or have been open long enough.
+    pub fn roll_due(&mut self) -> Result<Vec<ClosedFile>, ParquetError> {
+        let now = Instant::now();
+        let due: Vec<PartitionKey> = self
+            .open
+            .iter()
+            .filter(|(_, f)| f.is_due(&self.config, now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        self.close_keys(due)
+    }
+
+    /// Closes every open file, making everything written so far durable and visible.
+    pub fn flush(&mut self) -> Result<Vec<ClosedFile>, ParquetError> {
+        let keys: Vec<PartitionKey> = self.open.keys().cloned().collect();
+        self.close_keys(keys)
+    }
+
+    /// Closes every open file; later writes fail with [`ParquetError::Closed`].
+    pub fn close(&mut self) -> Result<Vec<ClosedFile>, ParquetError> {
+        let closed = self.flush();
+        self.closed = true;
+        closed
+    }
+
+    fn close_keys(&mut self, keys: Vec<PartitionKey>) -> Result<Vec<ClosedFile>, ParquetError> {
+        let mut closed = Vec::new();
+        let mut first_error = None;
+        for key in keys {
+            let Some(file) = self.open.remove(&key) else {
+                continue;
+            };
+            let rows = file.rows();
+            match file.close() {
+                Ok(done) => {
+                    self.stats.files_closed += 1;
+                    self.stats.rows_closed += done.rows;
+                    self.stats.bytes_closed += done.bytes;
+                    tracing::debug!(path = %done.path.display(), rows = done.rows, "Parquet file closed.");
+                    closed.push(done);
+                }
+                Err(e) => {
+                    self.stats.rows_lost += rows;
+                    tracing::error!(error = %e, rows, "A Parquet file could not be closed; its rows are lost.");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(closed),
+        }
+    }
+
+    /// Checks every record; the cells and JSON renderings to append.
+    fn prepare<'b>(&self, batch: &'b Batch) -> Result<Vec<Prepared<'b>>, ParquetError> {
+        let limit = self.config.max_value_bytes;
+        let reject = |index: usize, reason: String| ParquetError::Rejected { index, reason };
+        batch
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, record)| match record {
+                Record::Sample(s) => cell(s.value.as_ref(), limit)
+                    .map(Prepared::Sample)
+                    .map_err(|e| reject(i, format!("{} {}: {e}", s.source, s.metric))),
+                Record::Event(_) => Ok(Prepared::Event),
+                Record::Birth(b) => b
+                    .metrics
+                    .iter()
+                    .map(|m| match &m.properties {
+                        None => Ok(None),
+                        Some(p) => serde_json::to_string(p)
+                            .map(Some)
+                            .map_err(|e| reject(i, format!("{} {}: {e}", b.source, m.metric))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Prepared::Birth),
+            })
+            .collect()
+    }
+
+    fn ensure_open(&mut self, key: &PartitionKey) -> Result<(), ParquetError> {
+        if self.open.contains_key(key) {
+            return Ok(());
+        }
+        if self.open.len() >= MAX_OPEN_FILES {
+            // BTreeMap order is (dataset, group, day): the oldest day of the first group is
+            // the best guess at the partition that will not be written again.
+            let oldest = self.open.keys().min_by_key(|k| k.day).cloned();
+            if let Some(oldest) = oldest {
+                self.close_keys(vec![oldest])?;
+            }
+        }
+        self.next_file += 1;
+        let name = format!("part-{}-{:06}.parquet", self.run, self.next_file);
+        let file = PartitionFile::create(&self.config, key, &name)?;
+        self.open.insert(key.clone(), file);
+        Ok(())
+    }
+
+    /// Drops a file after an IO error: its rows are lost, its temporary file stays for
+    /// inspection.
+    fn abandon(&mut self, key: &PartitionKey) {
+        if let Some(file) = self.open.remove(key) {
+            self.stats.rows_lost += file.rows();
+            tracing::error!(path = %file.tmp_path().display(), rows = file.rows(), "A Parquet file was abandoned after an IO error.");
+        }
+    }
+}
+
+impl Drop for ParquetWriter {
+    fn drop(&mut self) {
+        if !self.open.is_empty() {
+            // Closing on drop keeps what was written when the owner forgot `close`.
+            let _ = self.flush();
+        }
+    }
+}
