@@ -1,0 +1,2 @@
+//! The scale benchmark (in progress).
+fn main() {}
