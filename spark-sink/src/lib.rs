@@ -7,10 +7,16 @@
 mod error;
 mod from_host;
 pub mod parquet;
+mod query;
 mod record;
 mod sink;
+pub mod sql;
 
 pub use error::SinkError;
 pub use from_host::{BuilderStats, RecordBuilder};
 pub use record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};
+pub use query::{
+    BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow,
+    QueryError, ReportFilter, ReportRow, SampleRow, Store, TimeRange,
+};
 pub use sink::Sink;

@@ -4,5 +4,6 @@
 //! `SPARKPLUG_TEST_MYSQL_URL` is set (`mysql://root@127.0.0.1:3306/test` in CI) and print a
 //! note and pass otherwise.
 
+mod sql_common;
 mod sql_mysql;
 mod sql_sqlite;

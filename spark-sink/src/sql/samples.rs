@@ -1,0 +1,319 @@
+//! Samples: checked and turned into rows (template members expanded into their own metrics),
+//! then written with multi-row inserts that ignore duplicate keys, and the current values
+//! moved forward.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sparkplug_b::{DataType, Value};
+
+use super::db::{Param, Tx};
+use super::dialect::{Dialect, placeholders};
+use super::ids::IdCache;
+use super::stats::SinkStats;
+use super::value::{Columns, to_columns};
+use crate::record::{Sample, Source};
+
+/// The columns of `sink_samples`, in insert order.
+pub(crate) const SAMPLE_COLUMNS: &[&str] = &[
+    "metric_id",
+    "ts_ms",
+    "is_historical",
+    "datatype",
+    "is_null",
+    "v_int",
+    "v_uint",
+    "v_double",
+    "v_bool",
+    "v_text",
+    "v_blob",
+    "quality",
+    "seq",
+    "bd_seq",
+    "received_at_ms",
+];
+
+/// The columns of `sink_current`, in insert order (`ts_ms` last: the upsert condition reads it).
+const CURRENT_COLUMNS: &[&str] = &[
+    "metric_id",
+    "datatype",
+    "is_null",
+    "v_int",
+    "v_uint",
+    "v_double",
+    "v_bool",
+    "v_text",
+    "v_blob",
+    "quality",
+    "received_at_ms",
+    "ts_ms",
+];
+
+/// Longest metric name, in characters (the catalogue's key column).
+pub(crate) const MAX_NAME_CHARS: usize = 512;
+
+/// A sample ready to write.
+#[derive(Debug)]
+pub(crate) struct Row<'a> {
+    pub(crate) source: &'a Source,
+    pub(crate) metric: Arc<str>,
+    pub(crate) declared: DataType,
+    pub(crate) ts_ms: i64,
+    pub(crate) is_historical: bool,
+    pub(crate) cols: Columns,
+    pub(crate) quality: i32,
+    pub(crate) seq: Option<u8>,
+    pub(crate) bd_seq: Option<u64>,
+    pub(crate) received_at_ms: i64,
+}
+
+/// Turns samples into rows; what cannot be stored is counted in `stats` and left out.
+/// Template instances also give one row per member metric, named `parent/member`.
+pub(crate) fn prepare<'a>(
+    samples: impl Iterator<Item = &'a Sample>,
+    max_value_bytes: usize,
+    expand_templates: bool,
+    stats: &mut SinkStats,
+) -> Vec<Row<'a>> {
+    let mut rows = Vec::new();
+    for s in samples {
+        if !super::source_fits(&s.source) {
+            stats.reject("source_id_too_long");
+            continue;
+        }
+        push_row(
+            &mut rows,
+            s,
+            s.metric.clone(),
+            s.datatype,
+            s.timestamp_ms,
+            s.value.as_ref(),
+            max_value_bytes,
+            expand_templates,
+            stats,
+        );
+    }
+    rows
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_row<'a>(
+    rows: &mut Vec<Row<'a>>,
+    s: &'a Sample,
+    metric: Arc<str>,
+    declared: DataType,
+    ts_ms: i64,
+    value: Option<&Value>,
+    max_value_bytes: usize,
+    expand_templates: bool,
+    stats: &mut SinkStats,
+) {
+    if metric.chars().count() > MAX_NAME_CHARS {
+        stats.reject("name_too_long");
+        return;
+    }
+    match to_columns(declared, value, max_value_bytes) {
+        Ok(cols) => rows.push(Row {
+            source: &s.source,
+            metric: metric.clone(),
+            declared,
+            ts_ms,
+            is_historical: s.is_historical,
+            cols,
+            quality: s.quality.code(),
+            seq: s.seq,
+            bd_seq: s.bd_seq,
+            received_at_ms: s.received_at_ms,
+        }),
+        Err(reject) => {
+            stats.reject(reject.name());
+            return;
+        }
+    }
+    if let (true, Some(Value::Template(t))) = (expand_templates, value) {
+        if t.is_definition == Some(true) {
+            return;
+        }
+        for member in &t.metrics {
+            let Some(name) = &member.name else { continue };
+            let path: Arc<str> = Arc::from(format!("{metric}/{name}"));
+            let dt = member
+                .datatype
+                .or_else(|| member.value.as_ref().map(Value::data_type))
+                .unwrap_or(DataType::Unknown);
+            let ts = member
+                .timestamp
+                .and_then(|t| i64::try_from(t).ok())
+                .unwrap_or(ts_ms);
+            let value = if member.is_null {
+                None
+            } else {
+                member.value.as_ref()
+            };
+            push_row(
+                rows,
+                s,
+                path,
+                dt,
+                ts,
+                value,
+                max_value_bytes,
+                expand_templates,
+                stats,
+            );
+        }
+    }
+}
+
+/// The metric ids of rows, in row order; `None` when the cache has no id (not expected).
+fn metric_ids(rows: &[Row<'_>], ids: &IdCache) -> Vec<Option<i64>> {
+    rows.iter()
+        .map(|r| ids.metric_id(r.source, &r.metric))
+        .collect()
+}
+
+fn value_params(c: &Columns, out: &mut Vec<Param>) {
+    out.push(Param::I64(c.datatype.into()));
+    out.push(Param::I64(c.is_null.into()));
+    out.push(Param::opt(c.v_int, Param::I64));
+    out.push(Param::opt(c.v_uint, Param::U64));
+    out.push(Param::opt(c.v_double, Param::F64));
+    out.push(Param::opt(c.v_bool, |b| Param::I64(b.into())));
+    out.push(Param::opt(c.v_text.clone(), Param::Text));
+    out.push(Param::opt(c.v_blob.clone(), Param::Bytes));
+}
+
+/// Statement texts by row count, built once per sink.
+#[derive(Debug, Default)]
+pub(crate) struct Statements {
+    samples: HashMap<usize, String>,
+    current: HashMap<usize, String>,
+}
+
+impl Statements {
+    fn samples(&mut self, dialect: Dialect, rows: usize) -> &str {
+        self.samples.entry(rows).or_insert_with(|| {
+            format!(
+                "INSERT INTO sink_samples ({}) VALUES {}{}",
+                SAMPLE_COLUMNS.join(", "),
+                placeholders(SAMPLE_COLUMNS.len(), rows),
+                dialect.on_duplicate_ignore("metric_id")
+            )
+        })
+    }
+
+    fn current(&mut self, dialect: Dialect, rows: usize) -> &str {
+        self.current.entry(rows).or_insert_with(|| {
+            format!(
+                "INSERT INTO sink_current ({}) VALUES {}{}",
+                CURRENT_COLUMNS.join(", "),
+                placeholders(CURRENT_COLUMNS.len(), rows),
+                dialect.upsert(
+                    "sink_current",
+                    "metric_id",
+                    &CURRENT_COLUMNS[1..],
+                    Some("NEW.ts_ms >= OLD.ts_ms"),
+                )
+            )
+        })
+    }
+}
+
+/// Most bytes of parameters in one statement (under MySQL's default 16 MiB packet limit).
+const MAX_STATEMENT_BYTES: usize = 4 << 20;
+
+/// Inserts the rows (duplicates ignored) and moves current values; returns the rows written.
+pub(crate) async fn write(
+    tx: &mut Tx,
+    dialect: Dialect,
+    statements: &mut Statements,
+    rows: &[Row<'_>],
+    ids: &IdCache,
+) -> Result<u64, sqlx::Error> {
+    let metric_ids = metric_ids(rows, ids);
+    let per_statement = dialect.sample_rows_per_statement();
+    let mut written = 0;
+    let mut params = Vec::with_capacity(per_statement * SAMPLE_COLUMNS.len());
+    let mut in_statement = 0;
+    let mut bytes = 0;
+    for (row, id) in rows.iter().zip(&metric_ids) {
+        let Some(id) = id else { continue };
+        params.push(Param::I64(*id));
+        params.push(Param::I64(row.ts_ms));
+        params.push(Param::I64(row.is_historical.into()));
+        value_params(&row.cols, &mut params);
+        params.push(Param::I64(row.quality.into()));
+        params.push(Param::opt(row.seq, |s| Param::I64(s.into())));
+        params.push(Param::opt(row.bd_seq, Param::U64));
+        params.push(Param::I64(row.received_at_ms));
+        in_statement += 1;
+        bytes += row.cols.size();
+        if in_statement == per_statement || bytes >= MAX_STATEMENT_BYTES {
+            let sql = statements.samples(dialect, in_statement);
+            written += tx.execute(sql, &params).await?;
+            params.clear();
+            in_statement = 0;
+            bytes = 0;
+        }
+    }
+    if in_statement > 0 {
+        let sql = statements.samples(dialect, in_statement);
+        written += tx.execute(sql, &params).await?;
+    }
+    write_current(tx, dialect, statements, rows, &metric_ids).await?;
+    Ok(written)
+}
+
+/// Upserts, per metric, the newest non-historical row of the batch; the database keeps the
+/// stored value when it is newer.
+async fn write_current(
+    tx: &mut Tx,
+    dialect: Dialect,
+    statements: &mut Statements,
+    rows: &[Row<'_>],
+    metric_ids: &[Option<i64>],
+) -> Result<(), sqlx::Error> {
+    let mut newest: HashMap<i64, usize> = HashMap::new();
+    for (i, (row, id)) in rows.iter().zip(metric_ids).enumerate() {
+        let Some(id) = id else { continue };
+        if row.is_historical {
+            continue;
+        }
+        newest
+            .entry(*id)
+            .and_modify(|j| {
+                if rows[*j].ts_ms <= row.ts_ms {
+                    *j = i;
+                }
+            })
+            .or_insert(i);
+    }
+    let mut newest: Vec<(i64, usize)> = newest.into_iter().collect();
+    newest.sort_unstable();
+    let per_statement = dialect.sample_rows_per_statement();
+    let mut params = Vec::new();
+    let mut in_statement = 0;
+    let mut bytes = 0;
+    for (id, i) in newest {
+        let row = &rows[i];
+        params.push(Param::I64(id));
+        value_params(&row.cols, &mut params);
+        params.push(Param::I64(row.quality.into()));
+        params.push(Param::I64(row.received_at_ms));
+        params.push(Param::I64(row.ts_ms));
+        in_statement += 1;
+        bytes += row.cols.size();
+        if in_statement == per_statement || bytes >= MAX_STATEMENT_BYTES {
+            let sql = statements.current(dialect, in_statement);
+            tx.execute(sql, &params).await?;
+            params.clear();
+            in_statement = 0;
+            bytes = 0;
+        }
+    }
+    if in_statement > 0 {
+        let sql = statements.current(dialect, in_statement);
+        tx.execute(sql, &params).await?;
+    }
+    Ok(())
+}
