@@ -1,52 +1,44 @@
-//! The ice plant reference application.
-//!
-//! **Status:** the pipeline it assembles (simulator, embedded broker, host application,
-//! storage, reports, REST API) is not built yet; the parts arrive with their issues. Until
-//! then this binary says so honestly, reports what the workspace already provides, and exits
-//! successfully, so the README's run command stays true on a fresh machine.
+//! The ice plant reference application: one binary that assembles the Sparkplug B suite into a
+//! pipeline. With no arguments it runs everything on embedded defaults: an MQTT broker on
+//! localhost, the simulator with one ice plant, the host application (Primary Host), a SQLite
+//! store and a Parquet archive in `./data`, the report scheduler and the REST API on
+//! 127.0.0.1:8080. Flags, a TOML file and `ICEPLANT_*` variables point each part at a real
+//! service instead (see `docs/CONFIGURATION.md`).
 
 use std::process::ExitCode;
 
-use sparkplug_b::topic::{MessageType, Topic};
-use sparkplug_b::{Metric, Payload, validate};
-
-/// A one-line check that the codec this binary is linked with works: encode a minimal NBIRTH,
-/// decode it and validate it against the NBIRTH rules.
-fn codec_self_check() -> Result<usize, String> {
-    let ts = 1_700_000_000_000;
-    let birth = Payload::new(ts)
-        .with_seq(0)
-        .with_metric(Metric::new("bdSeq", 0i64).with_timestamp(ts))
-        .with_metric(Metric::new("Node Control/Rebirth", false).with_timestamp(ts));
-    let bytes = birth.encode_to_vec().map_err(|e| e.to_string())?;
-    let decoded = Payload::decode(&bytes).map_err(|e| e.to_string())?;
-    let topic: Topic = "spBv1.0/IcePlant/NBIRTH/Plant1"
-        .parse()
-        .map_err(|e| format!("{e}"))?;
-    debug_assert_eq!(topic.message_type(), MessageType::NBirth);
-    validate(topic.message_type(), &decoded).map_err(|e| e.to_string())?;
-    Ok(bytes.len())
-}
+use clap::Parser;
+use reference_app::{Cli, Command};
 
 fn main() -> ExitCode {
-    match codec_self_check() {
-        Ok(len) => {
-            eprintln!("reference-app {}", env!("CARGO_PKG_VERSION"));
-            eprintln!(
-                "sparkplug-b codec: ok (a minimal NBIRTH encodes to {len} bytes, decodes and validates)"
-            );
-            eprintln!(
-                "The ice plant pipeline (simulator, embedded MQTT broker, host application, storage, \
-                 reports, REST API) is not assembled yet: see the open issues."
-            );
-            eprintln!(
-                "To decode a payload today: cargo run -p sparkplug-b --example decode -- FILE [--birth BIRTH_FILE]"
-            );
-            ExitCode::SUCCESS
-        }
+    let cli = Cli::parse();
+    init_tracing();
+    let config = match cli.options.resolve() {
+        Ok(config) => config,
         Err(e) => {
-            eprintln!("error: the sparkplug-b self-check failed: {e}");
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Run);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(reference_app::run_command(config, command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rumqttd=warn,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }

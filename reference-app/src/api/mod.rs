@@ -1,0 +1,144 @@
+//! The REST API: versioned JSON under `/api/v1`, its OpenAPI document, health and Prometheus
+//! endpoints. `router(state)` builds it; tests drive it with `tower::ServiceExt::oneshot`.
+//!
+//! Reads come from the SQL store through [`spark_sink::Store`]; commands go to the host
+//! application through [`Commands`]. Metric names may hold `/` and spaces: routes that take
+//! one name it in a query parameter (`?metric=Brine%2FTemperature`) or in a trailing wildcard
+//! segment (`/metrics/Brine/Temperature`).
+
+mod auth;
+pub(crate) mod commands;
+pub(crate) mod error;
+mod events;
+mod history;
+mod nodes;
+mod openapi;
+mod ops;
+mod reports;
+pub(crate) mod time;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use spark_sink::Store;
+
+use crate::config::JobConfig;
+use crate::telemetry::Telemetry;
+pub(crate) use commands::{Commands, HostCommands};
+use error::ApiError;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct ApiState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    commands: Option<Arc<dyn Commands>>,
+    telemetry: Arc<Telemetry>,
+    jobs: Vec<JobConfig>,
+    token: Option<String>,
+    protect_reads: bool,
+}
+
+impl ApiState {
+    /// The state of an API over `store`, with commands when a host application runs.
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        commands: Option<Arc<dyn Commands>>,
+        telemetry: Arc<Telemetry>,
+        jobs: Vec<JobConfig>,
+    ) -> Self {
+        ApiState {
+            inner: Arc::new(Inner {
+                store,
+                commands,
+                telemetry,
+                jobs,
+                token: None,
+                protect_reads: false,
+            }),
+        }
+    }
+
+    /// Requires `Authorization: Bearer <token>` for commands, and for reads too when
+    /// `protect_reads`.
+    pub(crate) fn with_token(self, token: Option<String>, protect_reads: bool) -> Self {
+        let inner = Inner {
+            store: Arc::clone(&self.inner.store),
+            commands: self.inner.commands.clone(),
+            telemetry: Arc::clone(&self.inner.telemetry),
+            jobs: self.inner.jobs.clone(),
+            token: token.filter(|t| !t.is_empty()),
+            protect_reads,
+        };
+        ApiState { inner: Arc::new(inner) }
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    pub(crate) fn commands(&self) -> Result<&dyn Commands, ApiError> {
+        self.inner.commands.as_deref().ok_or_else(|| {
+            ApiError::unavailable("no host application runs in this process (serve mode)")
+        })
+    }
+
+    pub(crate) fn telemetry(&self) -> &Telemetry {
+        &self.inner.telemetry
+    }
+
+    pub(crate) fn jobs(&self) -> &[JobConfig] {
+        &self.inner.jobs
+    }
+
+    /// The wall clock, ms since the epoch.
+    pub(crate) fn now_ms(&self) -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    }
+}
+
+/// The whole HTTP surface.
+pub(crate) fn router(state: ApiState) -> Router {
+    let reads = Router::new()
+        .route("/nodes", get(nodes::list))
+        .route("/nodes/{group}/{node}", get(nodes::detail))
+        .route("/nodes/{group}/{node}/devices", get(nodes::devices))
+        .route("/nodes/{group}/{node}/births", get(nodes::births))
+        .route("/nodes/{group}/{node}/metrics", get(nodes::node_metrics))
+        .route("/nodes/{group}/{node}/metrics/{*metric}", get(nodes::node_metric))
+        .route("/nodes/{group}/{node}/history", get(history::node))
+        .route("/nodes/{group}/{node}/devices/{device}/metrics", get(nodes::device_metrics))
+        .route(
+            "/nodes/{group}/{node}/devices/{device}/metrics/{*metric}",
+            get(nodes::device_metric),
+        )
+        .route("/nodes/{group}/{node}/devices/{device}/history", get(history::device))
+        .route("/events", get(events::list))
+        .route("/reports", get(reports::jobs))
+        .route("/reports/{job}", get(reports::rows))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::reads));
+    let commands = Router::new()
+        .route("/nodes/{group}/{node}/rebirth", post(commands::rebirth))
+        .route("/nodes/{group}/{node}/write", post(commands::write_node))
+        .route("/nodes/{group}/{node}/devices/{device}/write", post(commands::write_device))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::commands));
+    let api = reads
+        .merge(commands)
+        .route("/openapi.json", get(openapi::document))
+        .fallback(|| async { ApiError::not_found("no such route under /api/v1 (see /api/v1/openapi.json)") });
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,333 @@
+//! The HTTP layer over a real SQLite store (in memory), driven with `oneshot`.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value as Json, json};
+use spark_sink::sql::SqlStore;
+use spark_sink::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Sink, Source, Store};
+use sparkplug_b::{DataType, Quality, Value};
+use tower::ServiceExt;
+
+use super::commands::{Commands, Written, value_of};
+use super::error::ApiError;
+use super::{ApiState, openapi, router};
+use crate::config::ReportsSection;
+use crate::telemetry::Telemetry;
+
+/// 2026-11-28T10:00:00Z.
+const T0: i64 = 1_795_860_000_000;
+
+fn sample(source: &Arc<Source>, metric: &str, ts: i64, value: Value) -> Record {
+    Record::Sample(Sample {
+        source: Arc::clone(source),
+        metric: metric.into(),
+        datatype: value.data_type(),
+        timestamp_ms: ts,
+        value: Some(value),
+        is_historical: false,
+        quality: Quality::Good,
+        seq: Some(1),
+        bd_seq: Some(0),
+        received_at_ms: ts,
+    })
+}
+
+fn birth(source: &Arc<Source>, metrics: &[(&str, DataType)]) -> Record {
+    Record::Birth(Birth {
+        source: Arc::clone(source),
+        bd_seq: Some(0),
+        timestamp_ms: T0,
+        received_at_ms: T0,
+        metrics: metrics
+            .iter()
+            .enumerate()
+            .map(|(i, (name, datatype))| CatalogueEntry {
+                metric: (*name).into(),
+                alias: Some(i as u64),
+                datatype: *datatype,
+                properties: None,
+            })
+            .collect(),
+    })
+}
+
+fn event(source: &Arc<Source>, kind: EventKind, ts: i64) -> Record {
+    Record::Event(Event { source: Some(Arc::clone(source)), kind, bd_seq: Some(0), timestamp_ms: ts })
+}
+
+/// A store with one plant: node IcePlant/Plant1 and device BrineTank, a minute of brine
+/// temperatures every 10 s, a seq gap.
+async fn store() -> SqlStore {
+    let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+    let node = Arc::new(Source::node("IcePlant", "Plant1"));
+    let brine = Arc::new(Source::device("IcePlant", "Plant1", "BrineTank"));
+    let mut batch = Batch::new();
+    batch.push(birth(&node, &[("Plant/Active Alarms", DataType::UInt64)]));
+    batch.push(event(&node, EventKind::Online, T0));
+    batch.push(birth(&brine, &[("Temperature", DataType::Double), ("Setpoint/Temperature", DataType::Double)]));
+    batch.push(event(&brine, EventKind::Online, T0));
+    batch.push(sample(&node, "Plant/Active Alarms", T0, Value::UInt64(u64::MAX)));
+    for i in 0..6 {
+        batch.push(sample(&brine, "Temperature", T0 + i * 10_000, Value::Double(-10.0 - i as f64)));
+    }
+    batch.push(sample(&brine, "Setpoint/Temperature", T0, Value::Double(-11.0)));
+    batch.push(event(&node, EventKind::SeqGap { expected: 3, received: 5 }, T0 + 30_000));
+    let mut sink = store.sink();
+    sink.write(&batch).await.unwrap();
+    sink.flush().await.unwrap();
+    store
+}
+
+/// Records the commands it is given; refuses writes of "Temperature" as the birth would.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+#[async_trait]
+impl Commands for Recorder {
+    async fn request_rebirth(&self, group: &str, node: &str) -> Result<(), ApiError> {
+        self.0.lock().unwrap().push(format!("rebirth {group}/{node}"));
+        Ok(())
+    }
+
+    async fn write_metric(
+        &self,
+        group: &str,
+        node: &str,
+        device: Option<&str>,
+        metric: &str,
+        value: &Json,
+    ) -> Result<Written, ApiError> {
+        if metric == "Nope" {
+            return Err(ApiError::not_found("no such metric"));
+        }
+        let value = value_of(value, DataType::Double).map_err(|m| ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "incompatible_value",
+            message: m,
+        })?;
+        self.0.lock().unwrap().push(format!("write {group}/{node}/{device:?} {metric}"));
+        Ok(Written { metric: metric.into(), datatype: DataType::Double, value })
+    }
+}
+
+async fn app_with(token: Option<&str>) -> (axum::Router, Arc<Recorder>) {
+    let store: Arc<dyn Store> = Arc::new(store().await.query());
+    let recorder = Arc::new(Recorder::default());
+    let commands: Arc<dyn Commands> = recorder.clone();
+    let state = ApiState::new(store, Some(commands), Arc::new(Telemetry::default()), ReportsSection::default().jobs)
+        .with_token(token.map(str::to_owned), false);
+    (router(state), recorder)
+}
+
+async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<Json>, token: Option<&str>) -> (StatusCode, String, String) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => request.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    }
+    .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, content_type, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+async fn get_json(app: &axum::Router, uri: &str) -> (StatusCode, Json) {
+    let (status, content_type, body) = call(app, "GET", uri, None, None).await;
+    assert!(content_type.starts_with("application/json"), "{uri}: {content_type} {body}");
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+#[tokio::test]
+async fn nodes_and_their_state() {
+    let (app, _) = app_with(None).await;
+    let (status, nodes) = get_json(&app, "/api/v1/nodes").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(nodes[0]["group"], "IcePlant");
+    assert_eq!(nodes[0]["online"], true);
+    assert_eq!(nodes[0]["seq_gaps"], 1);
+    let (status, node) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(node["devices"][0]["device"], "BrineTank");
+}
+
+#[tokio::test]
+async fn unknown_things_are_404_with_a_json_error() {
+    let (app, _) = app_with(None).await;
+    for uri in [
+        "/api/v1/nodes/IcePlant/Nope",
+        "/api/v1/nodes/IcePlant/Plant1/devices/Nope/metrics",
+        "/api/v1/nodes/IcePlant/Plant1/metrics/Not%20There",
+        "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/history?metric=Nope",
+        "/api/v1/no/such/route",
+    ] {
+        let (status, body) = get_json(&app, uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(body["error"], "not_found", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn the_catalogue_carries_latest_values_and_names_with_slashes_and_spaces() {
+    let (app, _) = app_with(None).await;
+    let (status, metrics) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let temp = metrics.as_array().unwrap().iter().find(|m| m["name"] == "Temperature").unwrap();
+    assert_eq!(temp["latest"]["value"], -15.0);
+    let (status, one) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Setpoint/Temperature").await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["latest"]["value"], -11.0);
+    let (status, alarms) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1/metrics/Plant/Active%20Alarms").await;
+    assert_eq!(status, StatusCode::OK, "{alarms}");
+    // u64 extremes survive the store and the JSON.
+    assert_eq!(alarms["latest"]["value"].as_u64(), Some(u64::MAX));
+}
+
+#[tokio::test]
+async fn history_raw_bucketed_and_csv() {
+    let (app, _) = app_with(None).await;
+    let base = "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/history?metric=Temperature";
+    let range = format!("&from={T0}&to={}", T0 + 60_000);
+    let (status, raw) = get_json(&app, &format!("{base}{range}")).await;
+    assert_eq!(status, StatusCode::OK, "{raw}");
+    assert_eq!(raw["samples"].as_array().unwrap().len(), 6);
+    // Two buckets of 30 s: -10,-11,-12 and -13,-14,-15.
+    let (status, buckets) = get_json(&app, &format!("{base}{range}&bucket=30s")).await;
+    assert_eq!(status, StatusCode::OK, "{buckets}");
+    let b = &buckets["buckets"];
+    assert_eq!((b[0]["count"].as_u64(), b[0]["avg"].as_f64()), (Some(3), Some(-11.0)));
+    assert_eq!((b[1]["min"].as_f64(), b[1]["max"].as_f64()), (Some(-15.0), Some(-13.0)));
+    assert_eq!((b[1]["first"].as_f64(), b[1]["last"].as_f64()), (Some(-13.0), Some(-15.0)));
+    let (_, points) = get_json(&app, &format!("{base}{range}&bucket=30s&agg=max")).await;
+    assert_eq!(points["points"][0]["value"], -10.0);
+    let (status, content_type, csv) = call(&app, "GET", &format!("{base}{range}&format=csv"), None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/csv"));
+    assert_eq!(csv.lines().count(), 7, "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with(&format!("{T0},2026-11-28T10:00:00.000Z,-10.0,192,false")), "{csv}");
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_never_500() {
+    let (app, _) = app_with(None).await;
+    let base = "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/history";
+    for uri in [
+        format!("{base}"),
+        format!("{base}?metric=Temperature&from=yesterday"),
+        format!("{base}?metric=Temperature&from={T0}&to={T0}"),
+        format!("{base}?metric=Temperature&bucket=0s"),
+        format!("{base}?metric=Temperature&bucket=1m&agg=median"),
+        format!("{base}?metric=Temperature&agg=avg"),
+        format!("{base}?metric=Temperature&limit=0"),
+        format!("{base}?metric=Temperature&format=xml"),
+        format!("{base}?metric=Temperature&colour=red"),
+        "/api/v1/events?kind=party".to_owned(),
+        "/api/v1/events?node=Plant1".to_owned(),
+        "/api/v1/events?limit=-1".to_owned(),
+    ] {
+        let (status, body) = get_json(&app, &uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["error"], "bad_request");
+    }
+}
+
+#[tokio::test]
+async fn events_filter_by_kind_and_node() {
+    let (app, _) = app_with(None).await;
+    let (status, gaps) = get_json(&app, "/api/v1/events?kind=seq_gap&group=IcePlant&node=Plant1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(gaps.as_array().unwrap().len(), 1);
+    assert_eq!(gaps[0]["detail"]["expected"], 3);
+    let (_, all) = get_json(&app, "/api/v1/events").await;
+    assert_eq!(all.as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn commands_reach_the_host_and_need_the_token_when_one_is_set() {
+    let (app, recorder) = app_with(Some("s3cret")).await;
+    let write = json!({ "metric": "Setpoint/Temperature", "value": -12.0 });
+    let uri = "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/write";
+    let (status, _, _) = call(&app, "POST", uri, Some(write.clone()), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = call(&app, "POST", uri, Some(write.clone()), Some("wrong!")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, body) = call(&app, "POST", uri, Some(write), Some("s3cret")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = call(&app, "POST", uri, Some(json!({"metric": "Setpoint/Temperature", "value": "cold"})), Some("s3cret")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _, body) = call(&app, "POST", uri, Some(json!({"metric": "Setpoint/Temperature"})), Some("s3cret")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, _) = call(&app, "POST", "/api/v1/nodes/IcePlant/Plant1/rebirth", None, Some("s3cret")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Reads stay open.
+    let (status, _) = get_json(&app, "/api/v1/nodes").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        ["write IcePlant/Plant1/Some(\"BrineTank\") Setpoint/Temperature", "rebirth IcePlant/Plant1"]
+    );
+}
+
+#[tokio::test]
+async fn without_a_host_commands_are_503() {
+    let store: Arc<dyn Store> = Arc::new(store().await.query());
+    let app = router(ApiState::new(store, None, Arc::new(Telemetry::default()), Vec::new()));
+    let (status, _, body) = call(&app, "POST", "/api/v1/nodes/IcePlant/Plant1/rebirth", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}
+
+#[tokio::test]
+async fn every_documented_route_exists() {
+    let (app, _) = app_with(None).await;
+    for route in openapi::ROUTES {
+        let uri = format!("/api/v1{}", route.path)
+            .replace("{group}", "IcePlant")
+            .replace("{node}", "Plant1")
+            .replace("{device}", "BrineTank")
+            .replace("{job}", "rollup_1m");
+        let metric = if route.path.contains("{device}") { "Temperature" } else { "Plant%2FActive%20Alarms" };
+        let uri = uri.replace("{metric}", metric);
+        let uri = if route.query.iter().any(|q| q.0 == "metric") { format!("{uri}?metric={metric}") } else { uri };
+        let body = route.write_body.then(|| json!({"metric": "Temperature", "value": 1.0}));
+        let (status, _, text) = call(&app, &route.method.to_uppercase(), &uri, body, None).await;
+        assert_eq!(status, StatusCode::OK, "{} {uri}: {text}", route.method);
+    }
+    let (_, doc) = get_json(&app, "/api/v1/openapi.json").await;
+    assert_eq!(doc["paths"].as_object().unwrap().len(), openapi::ROUTES.iter().map(|r| r.path).collect::<std::collections::BTreeSet<_>>().len());
+}
+
+#[test]
+fn api_reference_is_up_to_date() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/API.md");
+    let expected = openapi::markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(path, &expected).unwrap();
+    }
+    let actual = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(actual == expected, "docs/API.md is stale: run UPDATE_DOCS=1 cargo test -p reference-app api_reference");
+}
+
+#[tokio::test]
+async fn health_readiness_and_prometheus() {
+    let (app, _) = app_with(None).await;
+    let (status, _, _) = call(&app, "GET", "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, content_type, text) = call(&app, "GET", "/metrics", None, None).await;
+    assert!(content_type.starts_with("text/plain; version=0.0.4"));
+    assert!(text.contains("iceplant_metrics_total 0"));
+    // No host connected yet: not ready.
+    let (status, _, body) = call(&app, "GET", "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}

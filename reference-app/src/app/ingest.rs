@@ -1,0 +1,154 @@
+//! Ingest: the host application's events become telemetry and records, and records go to the
+//! sinks in batches.
+//!
+//! The host runner is configured to wait rather than drop when this loop falls behind
+//! (`EventOverflow::Wait`), so every event the host produced reaches the delivery layer; the
+//! delivery layer's own buffers and spill files absorb a slow store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use spark_sink::{Batch, RecordBuilder};
+use sparkplug_b::driver::{EventReceiver, RunnerEvent};
+use sparkplug_b::session::HostEvent;
+use sparkplug_b::session::host::RebirthReason;
+use sparkplug_b::topic::{EdgeNodeId, GroupId};
+
+use crate::telemetry::Telemetry;
+
+/// Where batches go: the delivery pipeline in the app, a vector in tests.
+pub(crate) trait Deliver: Send {
+    /// Hands over a batch; waits when the delivery layer wants the producer to slow down.
+    fn deliver(&mut self, batch: Batch) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// Batching limits.
+const MAX_BATCH: usize = 5_000;
+const MAX_WAIT: Duration = Duration::from_millis(200);
+
+/// Runs until the host's event channel closes (the host runner stopped), then delivers what
+/// is left.
+pub(crate) async fn run(
+    mut events: EventReceiver<HostEvent>,
+    mut deliver: impl Deliver,
+    groups: Vec<String>,
+    telemetry: Arc<Telemetry>,
+    newest_metric_ms: Arc<AtomicI64>,
+) {
+    let mut builder = RecordBuilder::new();
+    let mut online = HashSet::new();
+    let mut batch = Batch::new();
+    let mut tick = tokio::time::interval(MAX_WAIT);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                match event {
+                    RunnerEvent::Session(event) => {
+                        observe(&event, &telemetry, &newest_metric_ms, &mut online);
+                        if wanted(&event, &groups) {
+                            builder.push_event_at(&event, now_ms(), &mut batch);
+                        }
+                    }
+                    RunnerEvent::Connected { broker } => {
+                        telemetry.host_connected.store(true, Ordering::Relaxed);
+                        tracing::info!(%broker, "The host application is connected.");
+                    }
+                    RunnerEvent::ConnectionLost { error, reconnect_in } => {
+                        telemetry.host_connected.store(false, Ordering::Relaxed);
+                        tracing::warn!(%error, ?reconnect_in, "The host application lost its broker.");
+                    }
+                    RunnerEvent::EventsDropped { count } => {
+                        Telemetry::add(&telemetry.events_dropped, count);
+                    }
+                    _ => {}
+                }
+                if batch.len() >= MAX_BATCH {
+                    deliver.deliver(std::mem::take(&mut batch)).await;
+                }
+            }
+            _ = tick.tick() => {
+                if !batch.is_empty() {
+                    deliver.deliver(std::mem::take(&mut batch)).await;
+                }
+            }
+        }
+    }
+    if !batch.is_empty() {
+        deliver.deliver(batch).await;
+    }
+    telemetry.host_connected.store(false, Ordering::Relaxed);
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Whether the event belongs to a stored group (events naming no group always are).
+fn wanted(event: &HostEvent, groups: &[String]) -> bool {
+    if groups.is_empty() {
+        return true;
+    }
+    let group = match event {
+        HostEvent::NodeOnline { group, .. }
+        | HostEvent::NodeOffline { group, .. }
+        | HostEvent::DeviceOnline { group, .. }
+        | HostEvent::DeviceOffline { group, .. }
+        | HostEvent::Metrics { group, .. }
+        | HostEvent::SeqGap { group, .. }
+        | HostEvent::RebirthRequested { group, .. }
+        | HostEvent::RebirthSuppressed { group, .. }
+        | HostEvent::StaleNdeathIgnored { group, .. } => Some(group),
+        HostEvent::Violation { group, .. } => group.as_ref(),
+        _ => None,
+    };
+    group.is_none_or(|g| groups.iter().any(|want| want == g.as_str()))
+}
+
+/// Counts the event in the telemetry.
+fn observe(
+    event: &HostEvent,
+    telemetry: &Telemetry,
+    newest_metric_ms: &AtomicI64,
+    online: &mut HashSet<(GroupId, EdgeNodeId)>,
+) {
+    match event {
+        HostEvent::Metrics { metrics, timestamp, received_at, .. } => {
+            Telemetry::add(&telemetry.messages, 1);
+            Telemetry::add(&telemetry.metrics, metrics.len() as u64);
+            let newest = metrics
+                .iter()
+                .filter_map(|m| m.metric.timestamp)
+                .chain(*timestamp)
+                .max()
+                .unwrap_or(received_at.as_millis());
+            newest_metric_ms.fetch_max(newest as i64, Ordering::Relaxed);
+        }
+        HostEvent::NodeOnline { group, node, .. } => {
+            online.insert((group.clone(), node.clone()));
+            telemetry.nodes_online.store(online.len() as i64, Ordering::Relaxed);
+        }
+        HostEvent::NodeOffline { group, node, .. } => {
+            online.remove(&(group.clone(), node.clone()));
+            telemetry.nodes_online.store(online.len() as i64, Ordering::Relaxed);
+        }
+        HostEvent::ConnectionLost { .. } => {
+            online.clear();
+            telemetry.nodes_online.store(0, Ordering::Relaxed);
+        }
+        HostEvent::SeqGap { .. } => Telemetry::add(&telemetry.seq_gaps, 1),
+        HostEvent::RebirthRequested { reason, .. } => {
+            Telemetry::add(&telemetry.rebirth_requests, 1);
+            if matches!(reason, RebirthReason::MalformedPayload(_)) {
+                Telemetry::add(&telemetry.decode_errors, 1);
+            }
+        }
+        HostEvent::Violation { .. } => Telemetry::add(&telemetry.violations, 1),
+        _ => {}
+    }
+}

@@ -1,0 +1,145 @@
+//! Counters of the running pipeline, shared by the ingest loop, the status line and the
+//! Prometheus endpoint.
+
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+
+/// What one sink has done, as its delivery task last reported.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct SinkGauge {
+    /// The sink's name.
+    pub(crate) name: String,
+    /// Records written.
+    pub(crate) rows_written: u64,
+    /// Writes retried.
+    pub(crate) retries: u64,
+    /// Records waiting in the spill file.
+    pub(crate) spilled_rows: u64,
+    /// Size of the spill file.
+    pub(crate) spill_bytes: u64,
+    /// Records dropped (spill full).
+    pub(crate) dropped_rows: u64,
+    /// Records the sink refused.
+    pub(crate) rejected_rows: u64,
+    /// How far behind the newest submitted record the sink is, ms.
+    pub(crate) lag_ms: u64,
+    /// Whether the sink is healthy now.
+    pub(crate) healthy: bool,
+}
+
+/// The pipeline's counters. Every field is monotonic except the gauges.
+#[derive(Debug, Default)]
+pub(crate) struct Telemetry {
+    /// Sparkplug messages with metrics the host delivered (births and data).
+    pub(crate) messages: AtomicU64,
+    /// Metric values the host delivered.
+    pub(crate) metrics: AtomicU64,
+    /// Payloads that did not decode.
+    pub(crate) decode_errors: AtomicU64,
+    /// Protocol violations reported by the host.
+    pub(crate) violations: AtomicU64,
+    /// Seq gaps.
+    pub(crate) seq_gaps: AtomicU64,
+    /// Rebirth requests sent.
+    pub(crate) rebirth_requests: AtomicU64,
+    /// Events the host's channel dropped because ingest fell behind.
+    pub(crate) events_dropped: AtomicU64,
+    /// Edge nodes online now (gauge).
+    pub(crate) nodes_online: AtomicI64,
+    /// Whether the host application is connected (gauge).
+    pub(crate) host_connected: AtomicBool,
+    /// Whether the SQL store answered its last health check (gauge).
+    pub(crate) store_healthy: AtomicBool,
+    /// The sinks, as last reported.
+    pub(crate) sinks: Mutex<Vec<SinkGauge>>,
+}
+
+impl Telemetry {
+    /// Adds to a counter.
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Reads a counter.
+    pub(crate) fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+
+    /// Replaces the sink gauges.
+    pub(crate) fn set_sinks(&self, sinks: Vec<SinkGauge>) {
+        if let Ok(mut guard) = self.sinks.lock() {
+            *guard = sinks;
+        }
+    }
+
+    /// A copy of the sink gauges.
+    pub(crate) fn sinks(&self) -> Vec<SinkGauge> {
+        self.sinks.lock().map(|g| g.clone()).unwrap_or_default()
+    }
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    pub(crate) fn prometheus(&self) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, value: u64| {
+            let _ = writeln!(out, "# HELP iceplant_{name} {help}\n# TYPE iceplant_{name} counter");
+            let _ = writeln!(out, "iceplant_{name} {value}");
+        };
+        counter("messages_total", "Sparkplug messages with metrics received.", Self::get(&self.messages));
+        counter("metrics_total", "Metric values received.", Self::get(&self.metrics));
+        counter("decode_errors_total", "Payloads that did not decode.", Self::get(&self.decode_errors));
+        counter("violations_total", "Sparkplug rule violations seen.", Self::get(&self.violations));
+        counter("seq_gaps_total", "Seq gaps seen.", Self::get(&self.seq_gaps));
+        counter("rebirth_requests_total", "Rebirth requests sent.", Self::get(&self.rebirth_requests));
+        counter("host_events_dropped_total", "Host events dropped by a full channel.", Self::get(&self.events_dropped));
+        let _ = writeln!(
+            out,
+            "# HELP iceplant_nodes_online Edge nodes online.\n# TYPE iceplant_nodes_online gauge\n\
+             iceplant_nodes_online {}",
+            self.nodes_online.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP iceplant_host_connected Whether the host application is connected.\n\
+             # TYPE iceplant_host_connected gauge\niceplant_host_connected {}",
+            u8::from(self.host_connected.load(Ordering::Relaxed))
+        );
+        let sinks = self.sinks();
+        let series: [(&str, &str, &str, fn(&SinkGauge) -> u64); 7] = [
+            ("sink_rows_written_total", "counter", "Records written by each sink.", |s| s.rows_written),
+            ("sink_retries_total", "counter", "Writes retried by each sink.", |s| s.retries),
+            ("sink_dropped_rows_total", "counter", "Records dropped by each sink (spill full).", |s| s.dropped_rows),
+            ("sink_rejected_rows_total", "counter", "Records refused by each sink.", |s| s.rejected_rows),
+            ("sink_spill_rows", "gauge", "Records waiting in each sink's spill file.", |s| s.spilled_rows),
+            ("sink_spill_bytes", "gauge", "Size of each sink's spill file.", |s| s.spill_bytes),
+            ("sink_lag_ms", "gauge", "How far each sink is behind, in milliseconds.", |s| s.lag_ms),
+        ];
+        for (name, kind, help, value) in series {
+            let _ = writeln!(out, "# HELP iceplant_{name} {help}\n# TYPE iceplant_{name} {kind}");
+            for sink in &sinks {
+                let _ = writeln!(out, "iceplant_{name}{{sink=\"{}\"}} {}", sink.name, value(sink));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exposition_has_every_series_once_with_help_and_type() {
+        let t = Telemetry::default();
+        Telemetry::add(&t.metrics, 5);
+        t.set_sinks(vec![SinkGauge { name: "sqlite".into(), rows_written: 7, ..SinkGauge::default() }]);
+        let text = t.prometheus();
+        assert!(text.contains("iceplant_metrics_total 5\n"), "{text}");
+        assert!(text.contains("iceplant_sink_rows_written_total{sink=\"sqlite\"} 7\n"), "{text}");
+        for line in text.lines().filter(|l| l.starts_with("# TYPE")) {
+            let name = line.split_whitespace().nth(2).unwrap();
+            assert_eq!(text.matches(&format!("# TYPE {name} ")).count(), 1, "{name}");
+            assert!(text.contains(&format!("# HELP {name} ")), "{name}");
+        }
+    }
+}

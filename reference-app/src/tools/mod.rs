@@ -1,0 +1,4 @@
+//! The small subcommands that are tools rather than parts of the pipeline.
+
+pub(crate) mod decode;
+pub(crate) mod monitor;
