@@ -1,35 +1,6 @@
 //! [`RecordBuilder`]: what a Sparkplug host application reports, as [`Record`]s.
 //!
-//! The host application (`sparkplug_b::session::HostApplication`) resolves aliases, checks
-//! sequence numbers and tracks births; it reports what happened as
-//! [`HostEvent`]s. The builder turns each into records for a sink:
-//!
-//! | host event | records |
-//! |---|---|
-//! | `Metrics` (NBIRTH, DBIRTH) | one [`Birth`] (the metric catalogue), then one [`Sample`] per metric |
-//! | `Metrics` (NDATA, DDATA) | one [`Sample`] per metric |
-//! | `NodeOnline`, `DeviceOnline` | an [`EventKind::Online`] event |
-//! | `NodeOffline`, `DeviceOffline` | an [`EventKind::Offline`] event (`NDEATH`, `DDEATH`, `node death`, `node rebirth`) |
-//! | `ConnectionLost` | an [`EventKind::Offline`] event (`connection lost`) for every node and device online until then |
-//! | `SeqGap` | an [`EventKind::SeqGap`] event |
-//! | `RebirthRequested` | an [`EventKind::RebirthRequested`] event |
-//! | `Violation` | an [`EventKind::Violation`] event, its id prefixed `tck-id-` |
-//! | anything else (STATE, suppressed rebirths, stale NDEATHs) | nothing |
-//!
-//! Choices the Sparkplug specification leaves to the host:
-//! - Metrics sent with `is_transient` are *not* stored: the flag means "do not historize"
-//!   (SPARKPLUG.md 3.7). They are counted ([`BuilderStats::transient_skipped`]);
-//!   [`RecordBuilder::with_transient`] stores them anyway.
-//! - A Template value is stored whole (as the complex value it is) *and* each member as its own
-//!   sample named `Template/member` (recursively for nested templates), so a member can be
-//!   queried like any other metric.
-//! - The sample time is the metric's timestamp, else the payload's, else the receive time.
-//! - A metric without a name (an alias the host could not resolve never reaches here, so this
-//!   is defensive) is skipped and counted ([`BuilderStats::unnamed_skipped`]).
-//!
-//! Sources and metric names are interned: every sample of one node shares one
-//! `Arc<Source>`, and every sample of one metric name one `Arc<str>`, so a steady stream does
-//! not allocate for them.
+//! The mapping and the choices it makes are documented on [`RecordBuilder`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -56,7 +27,38 @@ pub struct BuilderStats {
     pub unnamed_skipped: u64,
 }
 
-/// Turns [`HostEvent`]s into [`Record`]s; see the [module docs](self) for the mapping.
+/// Turns [`HostEvent`]s into [`Record`]s.
+///
+/// The host application (`sparkplug_b::session::HostApplication`) resolves aliases, checks
+/// sequence numbers and tracks births; it reports what happened as
+/// [`HostEvent`]s. The builder turns each into records for a sink:
+///
+/// | host event | records |
+/// |---|---|
+/// | `Metrics` (NBIRTH, DBIRTH) | one [`Birth`] (the metric catalogue), then one [`Sample`] per metric |
+/// | `Metrics` (NDATA, DDATA) | one [`Sample`] per metric |
+/// | `NodeOnline`, `DeviceOnline` | an [`EventKind::Online`] event |
+/// | `NodeOffline`, `DeviceOffline` | an [`EventKind::Offline`] event (`NDEATH`, `DDEATH`, `node death`, `node rebirth`) |
+/// | `ConnectionLost` | an [`EventKind::Offline`] event (`connection lost`) for every node and device online until then |
+/// | `SeqGap` | an [`EventKind::SeqGap`] event |
+/// | `RebirthRequested` | an [`EventKind::RebirthRequested`] event |
+/// | `Violation` | an [`EventKind::Violation`] event, its id prefixed `tck-id-` |
+/// | anything else (STATE, suppressed rebirths, stale NDEATHs) | nothing |
+///
+/// Choices the Sparkplug specification leaves to the host:
+/// - Metrics sent with `is_transient` are *not* stored: the flag means "do not historize"
+///   (SPARKPLUG.md 3.7). They are counted ([`BuilderStats::transient_skipped`]);
+///   [`RecordBuilder::with_transient`] stores them anyway.
+/// - A Template value is stored whole (as the complex value it is) *and* each member as its own
+///   sample named `Template/member` (recursively for nested templates), so a member can be
+///   queried like any other metric.
+/// - The sample time is the metric's timestamp, else the payload's, else the receive time.
+/// - A metric without a name (an alias the host could not resolve never reaches here, so this
+///   is defensive) is skipped and counted ([`BuilderStats::unnamed_skipped`]).
+///
+/// Sources and metric names are interned: every sample of one node shares one
+/// `Arc<Source>`, and every sample of one metric name one `Arc<str>`, so a steady stream does
+/// not allocate for them.
 ///
 /// ```
 /// use spark_sink::{Batch, RecordBuilder};

@@ -5,7 +5,9 @@
 //! [`Record`]s ([`Sample`], [`Birth`], [`Event`]) and hands them to a [`Sink`] in [`Batch`]es.
 
 mod error;
+pub mod delivery;
 mod from_host;
+pub mod memory;
 pub mod parquet;
 mod query;
 mod record;

@@ -1,0 +1,61 @@
+//! Delivery: from the host application to every sink, without loss while there is room.
+//!
+//! A [`Pipeline`] takes [`Batch`](crate::Batch)es with [`Pipeline::submit`] (never waits) and
+//! gives each [`Sink`](crate::Sink) a lane of its own:
+//!
+//! - **Bounded memory.** Up to [`DeliveryConfig::queue_records`] records wait in memory.
+//! - **Batching by size and time.** The sink's task merges queued batches into writes of up
+//!   to [`DeliveryConfig::batch_records`] records, waiting at most
+//!   [`DeliveryConfig::batch_wait`] for a write to fill.
+//! - **Retries.** An error whose [`SinkError::is_retriable`](crate::SinkError::is_retriable)
+//!   is true is retried with exponential back-off ([`DeliveryConfig::retry_initial`] up to
+//!   [`DeliveryConfig::retry_max`]); the same batch is written again, so at-least-once is the
+//!   guarantee and the sinks make replays no-ops.
+//! - **Spill.** While the sink is down, or when its memory queue is full, new batches go to a
+//!   spill file on local disk ([`DeliveryConfig::spill_dir`]); once memory is written, the
+//!   spill is replayed in order, and new batches go to memory again when it is drained. A
+//!   spill file left by an earlier run is replayed at start.
+//! - **When everything is full.** A batch that fits neither in memory nor in the spill file
+//!   (or when there is no spill file) is dropped: the *newest* data is lost, not the oldest,
+//!   and [`SinkStats::dropped_records`] counts it. Nothing is dropped silently.
+//! - **Bad data.** A non-retriable error (a sink rejects a value) splits the batch in halves
+//!   until the bad records are alone; they are counted in [`SinkStats::rejected_records`] with
+//!   the reason in [`SinkStats::last_error`], and every other record is written.
+//! - **Fan-out.** Lanes are independent: a slow sink fills its own queue and spill, and holds
+//!   up no other sink.
+//! - **Shutdown.** [`Pipeline::shutdown`] stops intake, writes what is left, then flushes and
+//!   closes every sink; a sink still failing after [`DeliveryConfig::shutdown_timeout`]
+//!   leaves what it holds in its spill file for the next run.
+//! - **Counters** per sink ([`SinkStats`]): records written, retries, spilled, replayed,
+//!   dropped and rejected records, queued records, spill bytes, lag.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use spark_sink::delivery::{DeliveryConfig, Pipeline};
+//! use spark_sink::memory::MemorySink;
+//! use spark_sink::{Batch, Sink};
+//!
+//! let (sink, handle) = MemorySink::new("memory");
+//! let sinks: Vec<Box<dyn Sink>> = vec![Box::new(sink)];
+//! let pipeline = Pipeline::new(DeliveryConfig::default(), sinks)?;
+//! pipeline.submit(Batch::new())?;
+//! let report = pipeline.shutdown().await;
+//! assert!(report.errors.is_empty());
+//! assert!(handle.is_closed());
+//! # Ok(())
+//! # }
+//! ```
+
+mod codec;
+mod config;
+mod lane;
+mod pipeline;
+mod spill;
+mod stats;
+mod worker;
+
+pub use config::DeliveryConfig;
+pub use pipeline::{Pipeline, PipelineError, ShutdownReport, StatsReader, SubmitError};
+pub use spill::SpillError;
+pub use stats::SinkStats;
