@@ -7,3 +7,6 @@
 mod sql_common;
 mod sql_mysql;
 mod sql_sqlite;
+mod delivery;
+mod from_host;
+mod parquet;
