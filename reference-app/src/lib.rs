@@ -9,6 +9,7 @@ mod app;
 mod broker;
 mod cli;
 mod config;
+mod live;
 mod reports;
 mod telemetry;
 mod tools;

@@ -24,8 +24,10 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 use spark_sink::Store;
+use tokio::sync::broadcast;
 
 use crate::config::JobConfig;
+use crate::live::LiveEvent;
 use crate::telemetry::Telemetry;
 pub(crate) use commands::{Commands, HostCommands};
 use error::ApiError;
@@ -43,6 +45,7 @@ struct Inner {
     jobs: Vec<JobConfig>,
     token: Option<String>,
     protect_reads: bool,
+    live: Option<broadcast::Sender<LiveEvent>>,
 }
 
 impl ApiState {
@@ -61,6 +64,7 @@ impl ApiState {
                 jobs,
                 token: None,
                 protect_reads: false,
+                live: None,
             }),
         }
     }
@@ -75,8 +79,33 @@ impl ApiState {
             jobs: self.inner.jobs.clone(),
             token: token.filter(|t| !t.is_empty()),
             protect_reads,
+            live: self.inner.live.clone(),
         };
-        ApiState { inner: Arc::new(inner) }
+        ApiState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Publishes the host's live events to the dashboard's stream.
+    pub(crate) fn with_live(self, live: broadcast::Sender<LiveEvent>) -> Self {
+        let inner = Inner {
+            store: Arc::clone(&self.inner.store),
+            commands: self.inner.commands.clone(),
+            telemetry: Arc::clone(&self.inner.telemetry),
+            jobs: self.inner.jobs.clone(),
+            token: self.inner.token.clone(),
+            protect_reads: self.inner.protect_reads,
+            live: Some(live),
+        };
+        ApiState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// A new subscription to the live events; `None` when no host runs in this process.
+    #[allow(dead_code)] // the dashboard's stream is its user
+    pub(crate) fn live(&self) -> Option<broadcast::Receiver<LiveEvent>> {
+        self.inner.live.as_ref().map(broadcast::Sender::subscribe)
     }
 
     pub(crate) fn store(&self) -> &dyn Store {
@@ -99,7 +128,9 @@ impl ApiState {
 
     /// The wall clock, ms since the epoch.
     pub(crate) fn now_ms(&self) -> i64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
     }
 }
 
@@ -111,14 +142,23 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/nodes/{group}/{node}/devices", get(nodes::devices))
         .route("/nodes/{group}/{node}/births", get(nodes::births))
         .route("/nodes/{group}/{node}/metrics", get(nodes::node_metrics))
-        .route("/nodes/{group}/{node}/metrics/{*metric}", get(nodes::node_metric))
+        .route(
+            "/nodes/{group}/{node}/metrics/{*metric}",
+            get(nodes::node_metric),
+        )
         .route("/nodes/{group}/{node}/history", get(history::node))
-        .route("/nodes/{group}/{node}/devices/{device}/metrics", get(nodes::device_metrics))
+        .route(
+            "/nodes/{group}/{node}/devices/{device}/metrics",
+            get(nodes::device_metrics),
+        )
         .route(
             "/nodes/{group}/{node}/devices/{device}/metrics/{*metric}",
             get(nodes::device_metric),
         )
-        .route("/nodes/{group}/{node}/devices/{device}/history", get(history::device))
+        .route(
+            "/nodes/{group}/{node}/devices/{device}/history",
+            get(history::device),
+        )
         .route("/events", get(events::list))
         .route("/reports", get(reports::jobs))
         .route("/reports/{job}", get(reports::rows))
@@ -126,12 +166,20 @@ pub(crate) fn router(state: ApiState) -> Router {
     let commands = Router::new()
         .route("/nodes/{group}/{node}/rebirth", post(commands::rebirth))
         .route("/nodes/{group}/{node}/write", post(commands::write_node))
-        .route("/nodes/{group}/{node}/devices/{device}/write", post(commands::write_device))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::commands));
+        .route(
+            "/nodes/{group}/{node}/devices/{device}/write",
+            post(commands::write_device),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::commands,
+        ));
     let api = reads
         .merge(commands)
         .route("/openapi.json", get(openapi::document))
-        .fallback(|| async { ApiError::not_found("no such route under /api/v1 (see /api/v1/openapi.json)") });
+        .fallback(|| async {
+            ApiError::not_found("no such route under /api/v1 (see /api/v1/openapi.json)")
+        });
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(ops::healthz))

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use spark_sink::sql::SqlStore;
 use spark_sink::parquet::{ParquetConfig, ParquetSink};
+use spark_sink::sql::SqlStore;
 use spark_sink::{Batch, Sink};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -34,10 +34,16 @@ impl Deliver for Sender {
 }
 
 impl Delivery {
-    pub(crate) async fn start(config: &AppConfig, store: &SqlStore, telemetry: &Arc<Telemetry>) -> Result<Self> {
+    pub(crate) async fn start(
+        config: &AppConfig,
+        store: &SqlStore,
+        telemetry: &Arc<Telemetry>,
+    ) -> Result<Self> {
         let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(store.sink())];
         if config.storage.parquet {
-            sinks.push(Box::new(ParquetSink::new(ParquetConfig::new(config.storage.parquet_dir()))?));
+            sinks.push(Box::new(ParquetSink::new(ParquetConfig::new(
+                config.storage.parquet_dir(),
+            ))?));
         }
         let mut senders = Vec::new();
         let mut tasks = Vec::new();
@@ -54,7 +60,12 @@ impl Delivery {
                     }
                     let mut all = t.sinks();
                     all.resize(all.len().max(i + 1), SinkGauge::default());
-                    all[i] = SinkGauge { name: sink.name().to_owned(), rows_written: rows, healthy: true, ..SinkGauge::default() };
+                    all[i] = SinkGauge {
+                        name: sink.name().to_owned(),
+                        rows_written: rows,
+                        healthy: true,
+                        ..SinkGauge::default()
+                    };
                     t.set_sinks(all);
                 }
                 let _ = sink.close().await;
@@ -65,7 +76,9 @@ impl Delivery {
     }
 
     pub(crate) fn sender(&self) -> Sender {
-        Sender { senders: self.senders.clone() }
+        Sender {
+            senders: self.senders.clone(),
+        }
     }
 
     pub(crate) async fn shutdown(self, _telemetry: &Telemetry) {

@@ -10,12 +10,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use tokio::sync::broadcast;
+
 use spark_sink::{Batch, RecordBuilder};
 use sparkplug_b::driver::{EventReceiver, RunnerEvent};
 use sparkplug_b::session::HostEvent;
 use sparkplug_b::session::host::RebirthReason;
 use sparkplug_b::topic::{EdgeNodeId, GroupId};
 
+use crate::live::{self, LiveEvent};
 use crate::telemetry::Telemetry;
 
 /// Where batches go: the delivery pipeline in the app, a vector in tests.
@@ -36,6 +39,7 @@ pub(crate) async fn run(
     groups: Vec<String>,
     telemetry: Arc<Telemetry>,
     newest_metric_ms: Arc<AtomicI64>,
+    live: broadcast::Sender<LiveEvent>,
 ) {
     let mut builder = RecordBuilder::new();
     let mut online = HashSet::new();
@@ -49,6 +53,12 @@ pub(crate) async fn run(
                 match event {
                     RunnerEvent::Session(event) => {
                         observe(&event, &telemetry, &newest_metric_ms, &mut online);
+                        if live.receiver_count() > 0 {
+                            if let Some(update) = live::of(&event) {
+                                // No receiver left is not an error: the dashboard closed.
+                                let _ = live.send(update);
+                            }
+                        }
                         if wanted(&event, &groups) {
                             builder.push_event_at(&event, now_ms(), &mut batch);
                         }
@@ -118,7 +128,12 @@ fn observe(
     online: &mut HashSet<(GroupId, EdgeNodeId)>,
 ) {
     match event {
-        HostEvent::Metrics { metrics, timestamp, received_at, .. } => {
+        HostEvent::Metrics {
+            metrics,
+            timestamp,
+            received_at,
+            ..
+        } => {
             Telemetry::add(&telemetry.messages, 1);
             Telemetry::add(&telemetry.metrics, metrics.len() as u64);
             let newest = metrics
@@ -131,11 +146,15 @@ fn observe(
         }
         HostEvent::NodeOnline { group, node, .. } => {
             online.insert((group.clone(), node.clone()));
-            telemetry.nodes_online.store(online.len() as i64, Ordering::Relaxed);
+            telemetry
+                .nodes_online
+                .store(online.len() as i64, Ordering::Relaxed);
         }
         HostEvent::NodeOffline { group, node, .. } => {
             online.remove(&(group.clone(), node.clone()));
-            telemetry.nodes_online.store(online.len() as i64, Ordering::Relaxed);
+            telemetry
+                .nodes_online
+                .store(online.len() as i64, Ordering::Relaxed);
         }
         HostEvent::ConnectionLost { .. } => {
             online.clear();

@@ -52,15 +52,36 @@ pub struct Parts {
 
 impl Parts {
     /// Everything (`run`).
-    pub const ALL: Parts = Parts { broker: true, sim: true, ingest: true, reports: true, api: true };
+    pub const ALL: Parts = Parts {
+        broker: true,
+        sim: true,
+        ingest: true,
+        reports: true,
+        api: true,
+    };
 
     /// The parts of a subcommand, before the configuration switches any off.
     pub fn of(command: &Command) -> Parts {
-        let none = Parts { broker: false, sim: false, ingest: false, reports: false, api: false };
+        let none = Parts {
+            broker: false,
+            sim: false,
+            ingest: false,
+            reports: false,
+            api: false,
+        };
         match command {
             Command::Run => Parts::ALL,
-            Command::Sim => Parts { broker: true, sim: true, ..none },
-            Command::Ingest => Parts { broker: true, ingest: true, reports: true, ..none },
+            Command::Sim => Parts {
+                broker: true,
+                sim: true,
+                ..none
+            },
+            Command::Ingest => Parts {
+                broker: true,
+                ingest: true,
+                reports: true,
+                ..none
+            },
             Command::Serve => Parts { api: true, ..none },
             _ => none,
         }
@@ -90,7 +111,10 @@ pub struct Running {
 
 impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Running").field("api_addr", &self.api_addr).field("broker", &self.broker).finish_non_exhaustive()
+        f.debug_struct("Running")
+            .field("api_addr", &self.api_addr)
+            .field("broker", &self.broker)
+            .finish_non_exhaustive()
     }
 }
 
@@ -109,7 +133,10 @@ impl Running {
     pub async fn shutdown(mut self) -> Result<()> {
         if let Some(sim) = self.sim.take() {
             match sim.stop().await {
-                Ok(stats) => tracing::info!(?stats, "The simulator stopped (its edge nodes sent NDEATH)."),
+                Ok(stats) => tracing::info!(
+                    ?stats,
+                    "The simulator stopped (its edge nodes sent NDEATH)."
+                ),
                 Err(e) => tracing::warn!(error = %e, "The simulator did not stop cleanly."),
             }
             // Let the deaths reach the host before it leaves.
@@ -139,14 +166,19 @@ impl Running {
 fn mqtt_config(config: &AppConfig, embedded: Option<SocketAddr>) -> Result<MqttConfig> {
     let url = match embedded {
         Some(addr) => BrokerUrl::new(addr.ip().to_string(), addr.port()),
-        None => config.mqtt.url.parse().with_context(|| format!("--mqtt-url {:?}", config.mqtt.url))?,
+        None => config
+            .mqtt
+            .url
+            .parse()
+            .with_context(|| format!("--mqtt-url {:?}", config.mqtt.url))?,
     };
     let mut mqtt = MqttConfig::new(url).with_max_packet_size(16 << 20);
     if let (Some(user), Some(password)) = (&config.mqtt.username, &config.mqtt.password) {
         mqtt = mqtt.with_credentials(user.clone(), password.clone());
     }
     if let Some(ca) = &config.mqtt.ca_file {
-        let pem = std::fs::read(ca).with_context(|| format!("cannot read the CA file {}", ca.display()))?;
+        let pem = std::fs::read(ca)
+            .with_context(|| format!("cannot read the CA file {}", ca.display()))?;
         mqtt = mqtt.with_ca_pem(pem);
     }
     Ok(mqtt)
@@ -168,16 +200,28 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let needs_store = parts.ingest || parts.api || parts.reports;
-    std::fs::create_dir_all(&config.storage.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.storage.data_dir.display()))?;
+    std::fs::create_dir_all(&config.storage.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.storage.data_dir.display()
+        )
+    })?;
     let store = if needs_store {
         let url = config.storage.database_url();
-        Some(SqlStore::connect(&url).await.with_context(|| "cannot open the SQL store".to_owned())?)
+        Some(
+            SqlStore::connect(&url)
+                .await
+                .with_context(|| "cannot open the SQL store".to_owned())?,
+        )
     } else {
         None
     };
-    let query: Option<Arc<dyn Store>> = store.as_ref().map(|s| Arc::new(s.query()) as Arc<dyn Store>);
-    telemetry.store_healthy.store(store.is_some(), Ordering::Relaxed);
+    let query: Option<Arc<dyn Store>> = store
+        .as_ref()
+        .map(|s| Arc::new(s.query()) as Arc<dyn Store>);
+    telemetry
+        .store_healthy
+        .store(store.is_some(), Ordering::Relaxed);
 
     let embedded = if parts.broker {
         let addr = config.mqtt.broker_addr;
@@ -189,9 +233,12 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
     let broker = mqtt.broker.clone();
 
     let newest_metric_ms = Arc::new(AtomicI64::new(i64::MIN));
+    let live = crate::live::channel();
     let (mut host, mut ingest, mut delivery) = (None, None, None);
     if parts.ingest {
-        let Some(store) = &store else { return Err(no_store()) };
+        let Some(store) = &store else {
+            return Err(no_store());
+        };
         let pipeline = Delivery::start(config, store, &telemetry).await?;
         let host_id = HostId::new(config.mqtt.host_id.clone()).context("--host-id")?;
         let app = HostApplication::new(HostConfig::new(host_id));
@@ -211,12 +258,17 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
             config.mqtt.groups.clone(),
             Arc::clone(&telemetry),
             Arc::clone(&newest_metric_ms),
+            live.clone(),
         )));
         host = Some((handle, host_task));
         delivery = Some(pipeline);
     }
 
-    let sim = if parts.sim { Some(sim::spawn(config, mqtt.clone())?) } else { None };
+    let sim = if parts.sim {
+        Some(sim::spawn(config, mqtt.clone())?)
+    } else {
+        None
+    };
 
     if parts.reports {
         if let Some(query) = &query {
@@ -233,26 +285,59 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
 
     let mut api_addr = None;
     if parts.api {
-        let Some(query) = &query else { return Err(no_store()) };
-        let commands = host.as_ref().map(|(handle, _)| Arc::new(HostCommands::new(handle.clone())) as Arc<dyn Commands>);
-        let state = ApiState::new(Arc::clone(query), commands, Arc::clone(&telemetry), config.reports.jobs.clone())
-            .with_token(config.api.token.clone(), config.api.protect_reads);
-        let listener = tokio::net::TcpListener::bind(config.api.addr).await.with_context(|| {
-            format!("cannot listen on {} for the REST API (use --api-addr to pick another address)", config.api.addr)
-        })?;
+        let Some(query) = &query else {
+            return Err(no_store());
+        };
+        let commands = host
+            .as_ref()
+            .map(|(handle, _)| Arc::new(HostCommands::new(handle.clone())) as Arc<dyn Commands>);
+        let state = ApiState::new(
+            Arc::clone(query),
+            commands,
+            Arc::clone(&telemetry),
+            config.reports.jobs.clone(),
+        )
+        .with_token(config.api.token.clone(), config.api.protect_reads);
+        let state = if host.is_some() {
+            state.with_live(live.clone())
+        } else {
+            state
+        };
+        let listener = tokio::net::TcpListener::bind(config.api.addr)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} for the REST API (use --api-addr to pick another address)",
+                    config.api.addr
+                )
+            })?;
         api_addr = Some(listener.local_addr()?);
         let mut stop_api = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stop_api.changed().await;
             };
-            if let Err(e) = axum::serve(listener, api::router(state)).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, api::router(state))
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!(error = %e, "The REST API stopped.");
             }
         }));
     }
 
-    Ok(Running { api_addr, broker, telemetry, sim, host, ingest, delivery, store, stop, tasks })
+    Ok(Running {
+        api_addr,
+        broker,
+        telemetry,
+        sim,
+        host,
+        ingest,
+        delivery,
+        store,
+        stop,
+        tasks,
+    })
 }
 
 fn no_store() -> anyhow::Error {
@@ -298,22 +383,39 @@ pub(crate) async fn main(config: AppConfig, command: Command) -> Result<()> {
 
 fn print_banner(config: &AppConfig, running: &Running) {
     eprintln!("Ice plant reference app {}", env!("CARGO_PKG_VERSION"));
-    let kind = if config.mqtt.embedded() { "embedded broker" } else { "external broker" };
-    eprintln!("  MQTT      mqtt://{}:{} ({kind})", running.broker.host(), running.broker.port());
+    let kind = if config.mqtt.embedded() {
+        "embedded broker"
+    } else {
+        "external broker"
+    };
+    eprintln!(
+        "  MQTT      mqtt://{}:{} ({kind})",
+        running.broker.host(),
+        running.broker.port()
+    );
     if let Some(addr) = running.api_addr {
-        eprintln!("  REST API  http://{addr}/api/v1/nodes   (OpenAPI: http://{addr}/api/v1/openapi.json)");
+        eprintln!(
+            "  REST API  http://{addr}/api/v1/nodes   (OpenAPI: http://{addr}/api/v1/openapi.json)"
+        );
         eprintln!("  Metrics   http://{addr}/metrics");
     }
     if running.store.is_some() {
         let url = config.storage.database_url();
-        let shown = if url.starts_with("mysql") { "mysql://… (from --database-url)".to_owned() } else { url };
+        let shown = if url.starts_with("mysql") {
+            "mysql://… (from --database-url)".to_owned()
+        } else {
+            url
+        };
         eprintln!("  Store     {shown}");
         if config.storage.parquet {
             eprintln!("  Parquet   {}", config.storage.parquet_dir().display());
         }
     }
     if running.sim.is_some() {
-        eprintln!("  Simulator seed {}, speed {}x", config.sim.seed, config.sim.speed);
+        eprintln!(
+            "  Simulator seed {}, speed {}x",
+            config.sim.seed, config.sim.speed
+        );
     }
     eprintln!("Ctrl-C stops it cleanly.");
 }
@@ -340,25 +442,62 @@ async fn shutdown_signal() {
 }
 
 async fn reports_command(config: &AppConfig, args: &crate::cli::ReportArgs) -> Result<()> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    let from = api::time::parse_time(&args.from, now).map_err(anyhow::Error::msg).context("--from")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let from = api::time::parse_time(&args.from, now)
+        .map_err(anyhow::Error::msg)
+        .context("--from")?;
     let to = match &args.to {
-        Some(t) => api::time::parse_time(t, now).map_err(anyhow::Error::msg).context("--to")?,
+        Some(t) => api::time::parse_time(t, now)
+            .map_err(anyhow::Error::msg)
+            .context("--to")?,
         None => now,
     };
     anyhow::ensure!(from < to, "--from must be before --to");
-    let jobs: Vec<_> = config.reports.jobs.iter().filter(|j| args.job.as_ref().is_none_or(|name| &j.name == name)).collect();
-    anyhow::ensure!(!jobs.is_empty(), "no report job named {:?} is configured", args.job.as_deref().unwrap_or(""));
-    let store = SqlStore::connect(&config.storage.database_url()).await.context("cannot open the SQL store")?;
+    let jobs: Vec<_> = config
+        .reports
+        .jobs
+        .iter()
+        .filter(|j| args.job.as_ref().is_none_or(|name| &j.name == name))
+        .collect();
+    anyhow::ensure!(
+        !jobs.is_empty(),
+        "no report job named {:?} is configured",
+        args.job.as_deref().unwrap_or("")
+    );
+    let store = SqlStore::connect(&config.storage.database_url())
+        .await
+        .context("cannot open the SQL store")?;
     let query = store.query();
     for job in jobs {
-        let progress = reports::backfill(&query, job, spark_sink::TimeRange::new(from, to), |done, total| {
-            let width = 30usize;
-            let filled = if total == 0 { width } else { (done as usize * width / total as usize).min(width) };
-            eprint!("\r{:<24} [{}{}] {done}/{total} windows", job.name, "#".repeat(filled), " ".repeat(width - filled));
-        })
+        let progress = reports::backfill(
+            &query,
+            job,
+            spark_sink::TimeRange::new(from, to),
+            |done, total| {
+                let width = 30usize;
+                let filled = if total == 0 {
+                    width
+                } else {
+                    (done as usize * width / total as usize).min(width)
+                };
+                eprint!(
+                    "\r{:<24} [{}{}] {done}/{total} windows",
+                    job.name,
+                    "#".repeat(filled),
+                    " ".repeat(width - filled)
+                );
+            },
+        )
         .await?;
-        eprintln!("\r{:<24} {} windows, {} rows{}", job.name, progress.windows, progress.rows, " ".repeat(30));
+        eprintln!(
+            "\r{:<24} {} windows, {} rows{}",
+            job.name,
+            progress.windows,
+            progress.rows,
+            " ".repeat(30)
+        );
     }
     store.close().await;
     Ok(())

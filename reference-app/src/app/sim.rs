@@ -11,10 +11,10 @@ use crate::config::AppConfig;
 
 /// The default scenario: one ice plant, `IcePlant/Plant1`, waiting for our host's STATE.
 fn default_scenario(host_id: &str) -> Result<ScenarioConfig> {
-    let text = format!(
-        "[[plant]]\ngroup = \"IcePlant\"\nnode = \"Plant1\"\nprimary_host = {host_id:?}\n"
-    );
-    text.parse::<ScenarioConfig>().context("the built-in ice plant scenario does not parse")
+    let text =
+        format!("[[plant]]\ngroup = \"IcePlant\"\nnode = \"Plant1\"\nprimary_host = {host_id:?}\n");
+    text.parse::<ScenarioConfig>()
+        .context("the built-in ice plant scenario does not parse")
 }
 
 /// Starts the simulator on `mqtt`.
