@@ -43,7 +43,9 @@ mod values;
 
 pub use build::BuildError;
 pub use csv::CsvError;
-pub use io::{OpenError, RunError, RunOptions, SimHandle, Simulator, Speed, StatsSnapshot};
+pub use io::{
+    Finished, OpenError, RunError, RunOptions, SimHandle, Simulator, Speed, StatsSnapshot,
+};
 pub use loopback::{HostView, Loopback};
 pub use scenario::{Action, Scenario, SimEvent};
 pub use sparkplug_b::session::Publish;

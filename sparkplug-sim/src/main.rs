@@ -112,7 +112,11 @@ async fn main() -> anyhow::Result<()> {
     let handle = Simulator::new(scenario, RunOptions::new(mqtt).with_speed(speed)).spawn();
     let deadline = args.duration.map(Duration::from_secs_f64);
     let began = tokio::time::Instant::now();
-    let every = Duration::from_secs_f64(if args.status_every > 0.0 { args.status_every } else { 3600.0 });
+    let every = Duration::from_secs_f64(if args.status_every > 0.0 {
+        args.status_every
+    } else {
+        3600.0
+    });
     let mut ticker = tokio::time::interval(every);
     ticker.tick().await;
     let mut last = handle.stats();
@@ -138,7 +142,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let fin = handle.stop().await?;
+    let fin = handle.stop().await?.stats;
     eprintln!(
         "sparkplug-sim: stopped after {:.1} s: {} messages, {} metrics, {} faults, {} commands applied, {} dropped, max lag {} ms",
         fin.elapsed.as_secs_f64(),

@@ -249,6 +249,36 @@ impl Scenario {
         }
     }
 
+    /// The metrics node `index` samples, as (device, name); `None` is a node metric.
+    pub fn metric_names(&self, index: usize) -> Vec<(Option<&str>, &str)> {
+        let Some(n) = self.nodes.get(index) else {
+            return Vec::new();
+        };
+        let device = |d: Option<usize>| d.and_then(|d| n.devices.get(d)).map(|d| d.as_str());
+        match &n.source {
+            Source::Plant(p) => p
+                .targets
+                .iter()
+                .map(|t| (device(t.device), t.name.as_str()))
+                .collect(),
+            Source::Generic(g) => g
+                .slots
+                .iter()
+                .map(|s| (device(s.device), s.name.as_str()))
+                .collect(),
+        }
+    }
+
+    /// The current value of a metric of node `index` (`device` `None` for a node metric).
+    pub fn metric_value(&self, index: usize, device: Option<&str>, name: &str) -> Option<&Value> {
+        let n = self.nodes.get(index)?;
+        let d = match device {
+            Some(d) => Some(n.devices.iter().find(|x| x.as_str() == d)?),
+            None => None,
+        };
+        n.edge.metric_value(d, name)
+    }
+
     /// Whether node `index` is connected and has published its births.
     pub fn is_online(&self, index: usize) -> bool {
         self.nodes.get(index).is_some_and(|n| {

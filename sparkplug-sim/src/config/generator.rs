@@ -94,10 +94,14 @@ impl GeneratorConfig {
             GeneratorConfig::Sine { period_s, .. } if period_s.is_nan() || *period_s <= 0.0 => {
                 bad("sine period_s must be > 0")
             }
-            GeneratorConfig::RandomWalk { min, max, step, .. } if min > max || step.is_nan() || *step < 0.0 => {
+            GeneratorConfig::RandomWalk { min, max, step, .. }
+                if min > max || step.is_nan() || *step < 0.0 =>
+            {
                 bad("random_walk needs min <= max and step >= 0")
             }
-            GeneratorConfig::Step { values, hold_s } if values.is_empty() || hold_s.is_nan() || *hold_s <= 0.0 => {
+            GeneratorConfig::Step { values, hold_s }
+                if values.is_empty() || hold_s.is_nan() || *hold_s <= 0.0 =>
+            {
                 bad("step needs values and hold_s > 0")
             }
             _ => Ok(()),

@@ -171,7 +171,7 @@ impl Connection {
 
     /// Lets the task run until rumqttc has sent what it holds (a DISCONNECT ends it), for at
     /// most `grace`, then drops the connection.
-    pub(crate) fn leave(mut self, grace: Duration) {
+    pub(crate) fn leave(mut self, grace: Duration) -> JoinHandle<()> {
         let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
         tokio::spawn(async move {
             let abort = task.abort_handle();
@@ -179,7 +179,7 @@ impl Connection {
                 abort.abort();
             }
             drop(self);
-        });
+        })
     }
 }
 

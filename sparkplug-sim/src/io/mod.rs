@@ -99,6 +99,16 @@ pub enum RunError {
     Task,
 }
 
+/// What a finished run leaves.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Finished {
+    /// The final statistics.
+    pub stats: StatsSnapshot,
+    /// The scenario as it ended (every node shut down).
+    pub scenario: Scenario,
+}
+
 /// A scenario ready to run on a broker.
 #[derive(Debug)]
 pub struct Simulator {
@@ -115,7 +125,7 @@ pub struct SimHandle {
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     requests: mpsc::Sender<Inspect>,
-    join: JoinHandle<Result<StatsSnapshot, RunError>>,
+    join: JoinHandle<Result<Finished, RunError>>,
 }
 
 impl SimHandle {
@@ -148,8 +158,9 @@ impl SimHandle {
         self.join.is_finished()
     }
 
-    /// Every node publishes its NDEATH and disconnects; returns the final statistics.
-    pub async fn stop(mut self) -> Result<StatsSnapshot, RunError> {
+    /// Every node publishes its NDEATH and disconnects; returns the final statistics and the
+    /// scenario as it ended.
+    pub async fn stop(mut self) -> Result<Finished, RunError> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -188,8 +199,8 @@ impl Simulator {
     }
 
     /// Runs until `shutdown` completes, then publishes every node's NDEATH and returns the
-    /// final statistics.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<StatsSnapshot, RunError> {
+    /// final statistics and the scenario.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<Finished, RunError> {
         let shared = Arc::new(Shared::new(self.scenario.node_count()));
         let (_keep, req_rx) = mpsc::channel(1);
         self.run_inner(shutdown, shared, req_rx).await
@@ -200,7 +211,7 @@ impl Simulator {
         shutdown: impl Future<Output = ()>,
         shared: Arc<Shared>,
         mut requests: mpsc::Receiver<Inspect>,
-    ) -> Result<StatsSnapshot, RunError> {
+    ) -> Result<Finished, RunError> {
         let Simulator {
             mut scenario,
             options,
@@ -219,6 +230,7 @@ impl Simulator {
             send_failures: 0,
             connected: vec![false; node_count],
             last_error: None,
+            leaving: Vec::new(),
         };
         tokio::pin!(shutdown);
         let mut online_at = Instant::now();
@@ -269,11 +281,17 @@ impl Simulator {
         let grace = options.shutdown_grace;
         for conn in io.conns.iter_mut() {
             if let Some(c) = conn.take() {
-                c.leave(grace);
+                io.leaving.push(c.leave(grace));
             }
         }
-        tokio::time::sleep(Duration::from_millis(100).min(grace)).await;
-        Ok(shared.snapshot())
+        // Each leaving connection ends by itself within the grace period.
+        for task in io.leaving.drain(..) {
+            let _ = task.await;
+        }
+        Ok(Finished {
+            stats: shared.snapshot(),
+            scenario,
+        })
     }
 }
 
@@ -288,6 +306,8 @@ struct Io {
     send_failures: u64,
     connected: Vec<bool>,
     last_error: Option<String>,
+    /// Connections finishing a clean disconnect.
+    leaving: Vec<JoinHandle<()>>,
 }
 
 impl Io {
@@ -336,7 +356,8 @@ impl Io {
                 Action::Disconnect { .. } => {
                     if let Some(c) = self.conns.get_mut(node).and_then(Option::take) {
                         let _ = c.try_disconnect();
-                        c.leave(self.grace);
+                        self.leaving.retain(|t| !t.is_finished());
+                        self.leaving.push(c.leave(self.grace));
                     }
                     self.set_connected(node, false);
                 }

@@ -1,1 +1,11 @@
 //! Integration tests of the simulator: determinism, the host's view, faults, commands, brokers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod broker;
+mod commands;
+mod config;
+mod determinism;
+mod faults;
+mod host_view;
+mod support;
