@@ -40,6 +40,7 @@ mod condenser;
 mod config;
 mod controls;
 mod kpi;
+pub mod limits;
 mod plant;
 mod power;
 mod refrigerant;

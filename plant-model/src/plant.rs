@@ -8,6 +8,7 @@ use crate::cans::CanGrid;
 use crate::compressor::Compressor;
 use crate::condenser::Condenser;
 use crate::config::PlantConfig;
+use crate::limits;
 use crate::power::{AUXILIARY_KW, CRANE_KW, PowerMeter};
 use crate::rng::Rng;
 use crate::staging::Staging;
@@ -223,20 +224,25 @@ impl Plant {
         book.above(
             || "BrineTank/HighTemperature".into(),
             brine.temperature_c,
-            sp + 3.0,
-            sp + 2.0,
+            sp + limits::BRINE_HIGH_ABOVE_SETPOINT_K.raise,
+            sp + limits::BRINE_HIGH_ABOVE_SETPOINT_K.clear,
         );
         book.below(
             || "BrineTank/LowStrength".into(),
             brine.salinity_pct,
-            18.0,
-            19.0,
+            limits::BRINE_LOW_STRENGTH_PCT.raise,
+            limits::BRINE_LOW_STRENGTH_PCT.clear,
         );
         book.flag(
             || "BrineTank/AgitatorStopped".into(),
             !brine.agitator_running(),
         );
-        book.above(|| "BrineTank/CoilIce".into(), brine.coil_ice_mm, 2.0, 0.5);
+        book.above(
+            || "BrineTank/CoilIce".into(),
+            brine.coil_ice_mm,
+            limits::COIL_ICE_MM.raise,
+            limits::COIL_ICE_MM.clear,
+        );
         for (i, c) in self.compressors.iter().enumerate() {
             let n = i + 1;
             book.flag(
@@ -246,8 +252,8 @@ impl Plant {
             book.above(
                 || format!("Compressor{n}/HighDischargeTemperature"),
                 c.discharge_c,
-                135.0,
-                125.0,
+                limits::DISCHARGE_TEMPERATURE_C.raise,
+                limits::DISCHARGE_TEMPERATURE_C.clear,
             );
             let suction = if c.is_running() {
                 c.suction_bar
@@ -257,44 +263,49 @@ impl Plant {
             book.below(
                 || format!("Compressor{n}/LowSuctionPressure"),
                 suction,
-                1.2,
-                1.4,
+                limits::LOW_SUCTION_BAR.raise,
+                limits::LOW_SUCTION_BAR.clear,
             );
         }
         book.above(
             || "Condenser/HighPressure".into(),
             self.condenser.pressure_bar(),
-            16.5,
-            15.5,
+            limits::CONDENSER_HIGH_PRESSURE_BAR.raise,
+            limits::CONDENSER_HIGH_PRESSURE_BAR.clear,
         );
         for (i, d) in self.ammonia.detectors.iter().enumerate() {
             let n = i + 1;
-            book.above(|| format!("Ammonia{n}/Alarm25ppm"), d.ppm, 25.0, 20.0);
+            book.above(
+                || format!("Ammonia{n}/Alarm25ppm"),
+                d.ppm,
+                limits::AMMONIA_ALARM_PPM.raise,
+                limits::AMMONIA_ALARM_PPM.clear,
+            );
             book.above(
                 || format!("Ammonia{n}/LiquidShutoff35ppm"),
                 d.ppm,
-                35.0,
-                30.0,
+                limits::AMMONIA_SHUTOFF_PPM.raise,
+                limits::AMMONIA_SHUTOFF_PPM.clear,
             );
             book.above(
                 || format!("Ammonia{n}/EmergencyVent150ppm"),
                 d.ppm,
-                150.0,
-                125.0,
+                limits::AMMONIA_EMERGENCY_PPM.raise,
+                limits::AMMONIA_EMERGENCY_PPM.clear,
             );
         }
         let nominal = self.power.nominal_v();
         book.below(
             || "PowerMeter/Undervoltage".into(),
             self.power.voltage_v,
-            0.9 * nominal,
-            0.94 * nominal,
+            limits::UNDERVOLTAGE_FRACTION.raise * nominal,
+            limits::UNDERVOLTAGE_FRACTION.clear * nominal,
         );
         book.above(
             || "IceStore/HighTemperature".into(),
             self.store.temperature_c,
-            -2.0,
-            -3.0,
+            limits::ICE_STORE_HIGH_C.raise,
+            limits::ICE_STORE_HIGH_C.clear,
         );
     }
 
