@@ -1,39 +1,62 @@
-//! The sinks of the app behind the delivery layer. (Interim: one task per sink, replaced by
-//! spark-sink's delivery pipeline.)
+//! The app's sinks behind spark-sink's delivery pipeline: the SQL store and, unless turned off,
+//! the Parquet archive, each with its own queue and a spill file in `<data_dir>/spill`, so a
+//! store that goes away loses nothing while the spill has room.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use spark_sink::delivery::{DeliveryConfig, Pipeline, SinkStats, StatsReader};
 use spark_sink::parquet::{ParquetConfig, ParquetSink};
 use spark_sink::sql::SqlStore;
 use spark_sink::{Batch, Sink};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::ingest::Deliver;
 use crate::config::AppConfig;
 use crate::telemetry::{SinkGauge, Telemetry};
 
+/// The most a sink's spill file may hold before the newest batches are dropped (and counted).
+const SPILL_MAX_BYTES: u64 = 4 << 30;
+
+/// The running delivery layer.
 pub(crate) struct Delivery {
-    senders: Vec<mpsc::Sender<Arc<Batch>>>,
-    tasks: Vec<JoinHandle<()>>,
+    pipeline: Arc<Pipeline>,
+    gauges: JoinHandle<()>,
 }
 
-#[derive(Clone)]
+/// What the ingest loop holds: submits batches to every sink without waiting.
 pub(crate) struct Sender {
-    senders: Vec<mpsc::Sender<Arc<Batch>>>,
+    pipeline: Arc<Pipeline>,
 }
 
 impl Deliver for Sender {
     async fn deliver(&mut self, batch: Batch) {
-        let batch = Arc::new(batch);
-        for s in &self.senders {
-            let _ = s.send(Arc::clone(&batch)).await;
+        if let Err(e) = self.pipeline.submit(batch) {
+            tracing::warn!(error = %e, "A batch arrived after the sinks closed.");
         }
     }
 }
 
+fn gauges(stats: Vec<SinkStats>) -> Vec<SinkGauge> {
+    stats
+        .into_iter()
+        .map(|s| SinkGauge {
+            name: s.sink,
+            rows_written: s.records_written,
+            retries: s.retries,
+            spilled_rows: s.spilled_records.saturating_sub(s.replayed_records),
+            spill_bytes: s.spill_bytes,
+            dropped_rows: s.dropped_records,
+            rejected_rows: s.rejected_records,
+            lag_ms: s.lag_ms,
+            healthy: !s.sink_down,
+        })
+        .collect()
+}
+
 impl Delivery {
+    /// Opens the sinks and starts a lane per sink.
     pub(crate) async fn start(
         config: &AppConfig,
         store: &SqlStore,
@@ -41,50 +64,53 @@ impl Delivery {
     ) -> Result<Self> {
         let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(store.sink())];
         if config.storage.parquet {
-            sinks.push(Box::new(ParquetSink::new(ParquetConfig::new(
-                config.storage.parquet_dir(),
-            ))?));
+            let dir = config.storage.parquet_dir();
+            let parquet = ParquetSink::new(ParquetConfig::new(&dir))
+                .with_context(|| format!("cannot open the Parquet archive in {}", dir.display()))?;
+            sinks.push(Box::new(parquet));
         }
-        let mut senders = Vec::new();
-        let mut tasks = Vec::new();
-        for (i, mut sink) in sinks.into_iter().enumerate() {
-            let (tx, mut rx) = mpsc::channel::<Arc<Batch>>(64);
-            let t = Arc::clone(telemetry);
-            tasks.push(tokio::spawn(async move {
-                let mut rows = 0u64;
-                while let Some(batch) = rx.recv().await {
-                    if let Err(e) = sink.write(&batch).await {
-                        tracing::error!(error = %e, "write failed");
-                    } else {
-                        rows += batch.len() as u64;
-                    }
-                    let mut all = t.sinks();
-                    all.resize(all.len().max(i + 1), SinkGauge::default());
-                    all[i] = SinkGauge {
-                        name: sink.name().to_owned(),
-                        rows_written: rows,
-                        healthy: true,
-                        ..SinkGauge::default()
-                    };
-                    t.set_sinks(all);
-                }
-                let _ = sink.close().await;
-            }));
-            senders.push(tx);
-        }
-        Ok(Delivery { senders, tasks })
+        let delivery = DeliveryConfig::default()
+            .with_spill(config.storage.spill_dir(), SPILL_MAX_BYTES)
+            .with_flush_interval(Some(Duration::from_secs(30)));
+        let pipeline =
+            Arc::new(Pipeline::new(delivery, sinks).context("cannot start the delivery pipeline")?);
+        let reader: StatsReader = pipeline.stats_reader();
+        let t = Arc::clone(telemetry);
+        let gauges_task = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                t.set_sinks(gauges(reader.snapshot()));
+            }
+        });
+        Ok(Delivery {
+            pipeline,
+            gauges: gauges_task,
+        })
     }
 
+    /// A handle for the ingest loop.
     pub(crate) fn sender(&self) -> Sender {
         Sender {
-            senders: self.senders.clone(),
+            pipeline: Arc::clone(&self.pipeline),
         }
     }
 
-    pub(crate) async fn shutdown(self, _telemetry: &Telemetry) {
-        drop(self.senders);
-        for t in self.tasks {
-            let _ = t.await;
+    /// Writes what every sink still holds, then flushes and closes them. Call after the ingest
+    /// loop ended (it holds the other reference to the pipeline).
+    pub(crate) async fn shutdown(self, telemetry: &Telemetry) {
+        self.gauges.abort();
+        match Arc::try_unwrap(self.pipeline) {
+            Ok(pipeline) => {
+                let report = pipeline.shutdown().await;
+                for (sink, error) in &report.errors {
+                    tracing::error!(%sink, %error, "A sink did not close cleanly.");
+                }
+                telemetry.set_sinks(gauges(report.stats));
+            }
+            Err(_) => {
+                tracing::error!("The sinks were not closed: the ingest loop still holds them.")
+            }
         }
     }
 }
