@@ -13,6 +13,7 @@ mod live;
 mod reports;
 mod telemetry;
 mod tools;
+mod web;
 
 pub use app::{Parts, Running, StartError, start};
 pub use cli::{Cli, Command};

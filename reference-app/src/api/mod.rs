@@ -45,7 +45,8 @@ struct Inner {
     jobs: Vec<JobConfig>,
     token: Option<String>,
     protect_reads: bool,
-    live: Option<broadcast::Sender<LiveEvent>>,
+    /// Weak, so the stream ends when the ingest loop (the one strong sender) stops.
+    live: Option<broadcast::WeakSender<LiveEvent>>,
 }
 
 impl ApiState {
@@ -95,17 +96,31 @@ impl ApiState {
             jobs: self.inner.jobs.clone(),
             token: self.inner.token.clone(),
             protect_reads: self.inner.protect_reads,
-            live: Some(live),
+            live: Some(live.downgrade()),
         };
         ApiState {
             inner: Arc::new(inner),
         }
     }
 
-    /// A new subscription to the live events; `None` when no host runs in this process.
-    #[allow(dead_code)] // the dashboard's stream is its user
+    /// A new subscription to the live events; `None` when no host runs in this process (or
+    /// its ingest loop has stopped).
     pub(crate) fn live(&self) -> Option<broadcast::Receiver<LiveEvent>> {
-        self.inner.live.as_ref().map(broadcast::Sender::subscribe)
+        self.inner
+            .live
+            .as_ref()
+            .and_then(broadcast::WeakSender::upgrade)
+            .map(|sender| sender.subscribe())
+    }
+
+    /// Whether commands need a bearer token.
+    pub(crate) fn has_token(&self) -> bool {
+        self.inner.token.is_some()
+    }
+
+    /// Whether reads need the bearer token too.
+    pub(crate) fn reads_protected(&self) -> bool {
+        self.inner.token.is_some() && self.inner.protect_reads
     }
 
     pub(crate) fn store(&self) -> &dyn Store {
@@ -162,6 +177,7 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/events", get(events::list))
         .route("/reports", get(reports::jobs))
         .route("/reports/{job}", get(reports::rows))
+        .route("/stream", get(crate::web::stream))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::reads));
     let commands = Router::new()
         .route("/nodes/{group}/{node}/rebirth", post(commands::rebirth))
@@ -185,7 +201,8 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::web::router(state))
 }
 
 #[cfg(test)]

@@ -302,7 +302,9 @@ async fn every_documented_route_exists() {
         let uri = if route.query.iter().any(|q| q.0 == "metric") { format!("{uri}?metric={metric}") } else { uri };
         let body = route.write_body.then(|| json!({"metric": "Temperature", "value": 1.0}));
         let (status, _, text) = call(&app, &route.method.to_uppercase(), &uri, body, None).await;
-        assert_eq!(status, StatusCode::OK, "{} {uri}: {text}", route.method);
+        // No host runs here, so the live stream answers 503 (web::stream's tests open it).
+        let wanted = if route.path == "/stream" { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+        assert_eq!(status, wanted, "{} {uri}: {text}", route.method);
     }
     let (_, doc) = get_json(&app, "/api/v1/openapi.json").await;
     assert_eq!(doc["paths"].as_object().unwrap().len(), openapi::ROUTES.iter().map(|r| r.path).collect::<std::collections::BTreeSet<_>>().len());
