@@ -14,6 +14,9 @@ const KIND_LABEL = {
   violation: 'Violation',
 };
 
+/** How many of a job's newest windows the table shows (and its CSV holds). */
+const WINDOWS_SHOWN = 48;
+
 const ui = {};
 let eventsVisible = false;
 let reloadTimer = null;
@@ -85,13 +88,15 @@ export async function loadReport() {
     return;
   }
   const info = (ui.jobs || []).find((j) => j.name === job);
+  // The API lists rows oldest first: ask for the last windows before the watermark only.
   const query = { limit: 5000 };
+  if (info?.watermark_ms && info.window_ms) query.from = info.watermark_ms - WINDOWS_SHOWN * info.window_ms;
   if (ui.reportKey.value) query.key = ui.reportKey.value;
-  const csv = apiUrl(['reports', job], { ...query, format: 'csv' });
+  const csv = apiUrl(['reports', job], { ...query, limit: 100000, format: 'csv' });
   ui.csv.href = csv;
   ui.csv.setAttribute('download', `${job}.csv`);
   try {
-    const rows = (await get(['reports', job], query)).reverse().slice(0, 300);
+    const rows = (await get(['reports', job], query)).reverse().slice(0, 200);
     const fields = [...new Set(rows.flatMap((r) => Object.keys(r.fields || {})))].sort();
     ui.reportHead.replaceChildren(el('tr', {},
       ...['Window start', 'Window end', 'Key', ...fields].map((h) => el('th', { scope: 'col', text: h }))));
@@ -101,7 +106,7 @@ export async function loadReport() {
       el('td', { text: r.key }),
       ...fields.map((f) => el('td', { class: 'num', text: cell(r.fields?.[f]) })))));
     const mark = info?.watermark_ms ? `; complete up to ${formatTime(info.watermark_ms)}` : '; no window completed yet';
-    ui.reportInfo.textContent = `${rows.length} newest rows of ${job}${mark}.`;
+    ui.reportInfo.textContent = `${rows.length} newest rows of ${job} (at most ${WINDOWS_SHOWN} windows)${mark}.`;
   } catch (error) {
     ui.reportInfo.textContent = `The report could not be read: ${error.message}`;
   }
