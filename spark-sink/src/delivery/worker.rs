@@ -11,6 +11,9 @@ use crate::error::SinkError;
 use crate::record::{Batch, Record};
 use crate::sink::Sink;
 
+/// How often a retry's back-off looks for the start of shutdown.
+const SHUTDOWN_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// How one sink's task ended.
 #[derive(Debug)]
 pub(crate) struct Finished {
@@ -176,12 +179,19 @@ impl Worker {
                     }
                     self.lane.counters.error(e.to_string());
                     let wake = Instant::now() + backoff;
-                    if let Some(deadline) = self.deadline.get() {
-                        if wake >= *deadline {
-                            return Err(Failure::GaveUp);
+                    // Sleep in short steps so a shutdown that begins meanwhile is noticed.
+                    loop {
+                        if let Some(deadline) = self.deadline.get() {
+                            if wake >= *deadline {
+                                return Err(Failure::GaveUp);
+                            }
                         }
+                        let now = Instant::now();
+                        if now >= wake {
+                            break;
+                        }
+                        sleep_until(wake.min(now + SHUTDOWN_POLL)).await;
                     }
-                    sleep_until(wake).await;
                     backoff = (backoff * 2).min(self.config.retry_max);
                 }
                 Err(e) => return Err(Failure::Rejected(e)),

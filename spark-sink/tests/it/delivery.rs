@@ -323,3 +323,29 @@ async fn sink_names_must_be_unique() {
     let (b, _) = MemorySink::new("x");
     assert!(Pipeline::new(fast(), sinks(vec![a, b])).is_err());
 }
+
+/// A sink in a long back-off does not hold shutdown beyond its timeout.
+#[tokio::test(start_paused = true)]
+async fn shutdown_does_not_wait_out_a_long_back_off() {
+    let (sink, handle) = MemorySink::new("db");
+    handle.set_down(true);
+    let config = fast()
+        .with_retry(Duration::from_secs(30), Duration::from_secs(60))
+        .with_shutdown_timeout(Duration::from_millis(300));
+    let pipeline = Pipeline::new(config, sinks(vec![sink])).unwrap();
+    let node = Arc::new(Source::node("G", "N1"));
+    pipeline.submit(batch(&node, 0, 10)).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let start = tokio::time::Instant::now();
+    let report = pipeline.shutdown().await;
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        report.stats[0].dropped_records, 10,
+        "no spill file: counted as dropped"
+    );
+    assert!(handle.is_closed());
+}
