@@ -192,6 +192,18 @@ export function* parseEvents(buffer) {
  */
 export async function follow(onStatus) {
   let retryMs = 1000;
+  // In serve mode (no host in the process) the stream would answer 503, which the browser logs
+  // as an error: /readyz says so first (`host_connected` is null without a host).
+  try {
+    const ready = await (await fetch('/readyz')).json();
+    if (ready.host_connected === null) {
+      onStatus('unavailable');
+      await loadSnapshot();
+      return;
+    }
+  } catch {
+    // Not ready or unreachable: the stream below retries.
+  }
   for (;;) {
     onStatus('connecting');
     try {
