@@ -231,14 +231,22 @@ pub(crate) async fn write(
     ids: &IdCache,
 ) -> Result<u64, sqlx::Error> {
     let metric_ids = metric_ids(rows, ids);
+    // In key order: each statement then fills B-tree pages in sequence instead of touching one
+    // page per metric.
+    let mut order: Vec<(i64, usize)> = metric_ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| id.map(|id| (id, i)))
+        .collect();
+    order.sort_unstable_by_key(|&(id, i)| (id, rows[i].ts_ms, rows[i].is_historical));
     let per_statement = dialect.sample_rows_per_statement();
     let mut written = 0;
     let mut params = Vec::with_capacity(per_statement * SAMPLE_COLUMNS.len());
     let mut in_statement = 0;
     let mut bytes = 0;
-    for (row, id) in rows.iter().zip(&metric_ids) {
-        let Some(id) = id else { continue };
-        params.push(Param::I64(*id));
+    for (id, i) in order {
+        let row = &rows[i];
+        params.push(Param::I64(id));
         params.push(Param::I64(row.ts_ms));
         params.push(Param::I64(row.is_historical.into()));
         value_params(&row.cols, &mut params);

@@ -5,6 +5,7 @@
 //! note and pass otherwise.
 
 mod sql_common;
+mod sql_fault;
 mod sql_mysql;
 mod sql_sqlite;
 mod delivery;
