@@ -7,7 +7,9 @@ use super::rebirth::RebirthReason;
 use super::reorder::Delivered;
 use crate::session::{BdSeq, Seq, Timestamp};
 use crate::topic::{DeviceId, MessageType};
-use crate::{AliasTable, Metric, ResolveError};
+use std::sync::Arc;
+
+use crate::{AliasTable, DataType, Metric, ResolveError};
 
 /// Where a message stands, as [`HostEvent::Metrics`] reports it.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +79,7 @@ impl NodeCtx<'_> {
                     device: device.clone(),
                     at: received_at,
                 });
-                let updates = birth_updates(payload.metrics);
+                let updates = birth_updates(payload.metrics, &state.metrics);
                 self.metrics(node.bd_seq, Some(device), stamp, updates);
             }
             MessageType::DData => {
@@ -129,13 +131,13 @@ impl NodeCtx<'_> {
         let mut updates = Vec::with_capacity(metrics.len());
         let mut unresolved = false;
         for (i, mut metric) in metrics.into_iter().enumerate() {
-            match table.resolve_indexed(&mut metric) {
+            match table.resolve_unnamed(&mut metric) {
                 Ok(definition) => {
-                    if !metric.is_historical {
-                        store.update_definition(definition, &metric, stamp.received_at);
+                    let update = named_update(table, store, definition, metric);
+                    if let (Some(slot), false) = (update.1, update.0.is_historical()) {
+                        store.update_slot(slot, &update.0, stamp.received_at);
                     }
-                    let quality = quality_of(&metric);
-                    updates.push(MetricUpdate { metric, quality });
+                    updates.push(update.0);
                 }
                 Err(error) => {
                     unresolved = true;
@@ -169,6 +171,29 @@ impl NodeCtx<'_> {
             out_of_sequence: stamp.out_of_sequence,
         });
     }
+}
+
+/// A metric resolved as definition `definition` of `table`, as an update named with the name
+/// `store` shares, and the position of its live value in `store` (`None`: it has none).
+fn named_update(
+    table: &AliasTable,
+    store: &MetricSet,
+    definition: usize,
+    metric: Metric,
+) -> (MetricUpdate, Option<usize>) {
+    let quality = quality_of(&metric);
+    let def = table.get(definition);
+    let def_name = def.map_or("", |d| d.name.as_str());
+    let slot = store.slot(definition, def_name);
+    let (name, datatype) = match slot.and_then(|slot| store.definition(slot)) {
+        Some((name, datatype)) => (Arc::clone(name), datatype),
+        // Unreachable while the store and the table come from the same birth.
+        None => (
+            Arc::from(def_name),
+            def.map_or(DataType::Unknown, |d| d.datatype),
+        ),
+    };
+    (MetricUpdate::new(name, datatype, metric, quality), slot)
 }
 
 /// An alias of a new DBIRTH that the node's NBIRTH or another online device already uses:

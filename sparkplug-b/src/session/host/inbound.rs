@@ -2,6 +2,7 @@
 //! of DBIRTH, NDATA, DDATA and DDEATH.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::command;
 use super::config::HostConfig;
@@ -206,7 +207,8 @@ impl NodeCtx<'_> {
             timestamp: payload.timestamp,
             out_of_sequence: false,
         };
-        self.metrics(node.bd_seq, None, stamp, birth_updates(payload.metrics));
+        let updates = birth_updates(payload.metrics, &node.metrics);
+        self.metrics(node.bd_seq, None, stamp, updates);
     }
 
     fn ndeath(&mut self, node: &mut NodeState, now: Timestamp, payload: &Payload) {
@@ -359,13 +361,23 @@ pub(super) fn birth_table(birth: &Payload) -> AliasTable {
     AliasTable::from_birth(&usable).unwrap_or_default()
 }
 
-/// The metrics of a birth as updates: typed already, with their quality.
-pub(super) fn birth_updates(metrics: Vec<Metric>) -> Vec<MetricUpdate> {
+/// The metrics of a birth as updates: typed already, with their quality, named with the names
+/// `store` (the [`MetricSet`] of the same birth) shares. Metrics without a name or a datatype
+/// (reported by validation) declare nothing and are left out.
+pub(super) fn birth_updates(metrics: Vec<Metric>, store: &MetricSet) -> Vec<MetricUpdate> {
     metrics
         .into_iter()
-        .map(|metric| MetricUpdate {
-            quality: quality_of(&metric),
-            metric,
+        .filter_map(|metric| {
+            let datatype = metric.datatype?;
+            let slot = store.slot_of(metric.name.as_deref()?)?;
+            let (name, _) = store.definition(slot)?;
+            let quality = quality_of(&metric);
+            Some(MetricUpdate::new(
+                Arc::clone(name),
+                datatype,
+                metric,
+                quality,
+            ))
         })
         .collect()
 }

@@ -175,10 +175,7 @@ pub(super) fn metric_events(events: &[HostEvent]) -> Vec<(String, Option<u8>, bo
                 message_type.to_string(),
                 seq.map(|s| s.value()),
                 *out_of_sequence,
-                metrics
-                    .iter()
-                    .map(|m| m.metric.name.clone().unwrap_or_default())
-                    .collect(),
+                metrics.iter().map(|m| m.name().to_owned()).collect(),
             )),
             _ => None,
         })
