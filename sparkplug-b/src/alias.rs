@@ -264,7 +264,14 @@ impl AliasTable {
         self.resolve_as(metric, false)
     }
 
+    /// The position of an alias's definition in [`AliasTable::iter`] order.
+    #[inline]
+    pub(crate) fn alias_index(&self, alias: u64) -> Option<usize> {
+        self.by_alias.get(alias)
+    }
+
     /// The definition at `index` in [`AliasTable::iter`] order.
+    #[inline]
     pub(crate) fn get(&self, index: usize) -> Option<&MetricDefinition> {
         self.metrics.get(index)
     }

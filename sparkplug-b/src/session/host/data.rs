@@ -67,7 +67,7 @@ impl NodeCtx<'_> {
                 let state = node
                     .devices
                     .entry(device.clone())
-                    .or_insert_with(|| DeviceState::new(received_at));
+                    .or_insert_with(|| DeviceState::new(device.clone(), received_at));
                 state.aliases = aliases;
                 state.metrics = MetricSet::from_birth(&payload, received_at);
                 state.metrics.index_definitions(&state.aliases);
@@ -130,14 +130,13 @@ impl NodeCtx<'_> {
     ) -> (Vec<MetricUpdate>, bool) {
         let mut updates = Vec::with_capacity(metrics.len());
         let mut unresolved = false;
-        for (i, mut metric) in metrics.into_iter().enumerate() {
-            match table.resolve_unnamed(&mut metric) {
-                Ok(definition) => {
-                    let update = named_update(table, store, definition, metric);
-                    if let (Some(slot), false) = (update.1, update.0.is_historical()) {
-                        store.update_slot(slot, &update.0, stamp.received_at);
+        for (i, metric) in metrics.into_iter().enumerate() {
+            match resolve_one(table, store, metric) {
+                Ok((update, slot)) => {
+                    if let (Some(slot), false) = (slot, update.is_historical()) {
+                        store.update_slot(slot, &update, stamp.received_at);
                     }
-                    updates.push(update.0);
+                    updates.push(update);
                 }
                 Err(error) => {
                     unresolved = true;
@@ -173,14 +172,16 @@ impl NodeCtx<'_> {
     }
 }
 
-/// A metric resolved as definition `definition` of `table`, as an update named with the name
-/// `store` shares, and the position of its live value in `store` (`None`: it has none).
-fn named_update(
+/// Resolves a data metric through its birth's `table`: the update, named with the name `store`
+/// (the live values of the same birth) shares, and the position of its live value in `store`
+/// (`None`: it has none).
+#[inline]
+pub(super) fn resolve_one(
     table: &AliasTable,
     store: &MetricSet,
-    definition: usize,
-    metric: Metric,
-) -> (MetricUpdate, Option<usize>) {
+    mut metric: Metric,
+) -> Result<(MetricUpdate, Option<usize>), ResolveError> {
+    let definition = table.resolve_unnamed(&mut metric)?;
     let quality = quality_of(&metric);
     let def = table.get(definition);
     let def_name = def.map_or("", |d| d.name.as_str());
@@ -193,7 +194,7 @@ fn named_update(
             def.map_or(DataType::Unknown, |d| d.datatype),
         ),
     };
-    (MetricUpdate::new(name, datatype, metric, quality), slot)
+    Ok((MetricUpdate::new(name, datatype, metric, quality), slot))
 }
 
 /// An alias of a new DBIRTH that the node's NBIRTH or another online device already uses:
@@ -220,7 +221,7 @@ fn alias_clash(node: &NodeState, device: &DeviceId, table: &AliasTable) -> Optio
 }
 
 /// The TCK assertion a data metric that does not resolve breaks.
-fn resolve_rule(error: &ResolveError, device: bool) -> &'static str {
+pub(super) fn resolve_rule(error: &ResolveError, device: bool) -> &'static str {
     match error {
         ResolveError::UnknownAlias(_) | ResolveError::UnknownName(_) if device => {
             "topics-dbirth-metric-reqs"

@@ -104,6 +104,33 @@ impl MetricUpdate {
         }
     }
 
+    /// A metric that arrived with an alias, a timestamp and a value only (and its flags): what
+    /// [`MetricUpdate::new`] makes of such a metric, without building the [`Metric`] first.
+    #[inline]
+    pub(super) fn plain(
+        name: Arc<str>,
+        datatype: DataType,
+        alias: u64,
+        timestamp: Option<u64>,
+        value: Value,
+        is_historical: bool,
+        is_transient: bool,
+    ) -> Self {
+        MetricUpdate {
+            name,
+            datatype,
+            alias: Some(alias),
+            timestamp,
+            value: Some(value),
+            is_null: false,
+            is_historical,
+            is_transient,
+            properties: None,
+            metadata: None,
+            quality: Quality::Good,
+        }
+    }
+
     /// The metric's name, from its birth.
     pub fn name(&self) -> &str {
         &self.name

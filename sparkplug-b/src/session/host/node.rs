@@ -9,7 +9,7 @@ use super::inbound::Held;
 use super::rebirth::RebirthLimiter;
 use super::reorder::SeqTracker;
 use crate::session::{BdSeq, Timestamp};
-use crate::topic::DeviceId;
+use crate::topic::{DeviceId, EdgeNodeId, GroupId};
 use crate::{AliasTable, DataType, Metric, Payload, PropertySet, Quality, Value};
 
 /// Whether an edge node or device is online, as far as the host knows.
@@ -137,12 +137,20 @@ impl MetricSet {
         }
     }
 
+    /// The position of the metric that definition `definition` of the birth's alias table
+    /// names, if [`MetricSet::index_definitions`] linked it.
+    #[inline]
+    pub(super) fn slot_of_definition(&self, definition: usize) -> Option<usize> {
+        self.by_definition.get(definition).copied().flatten()
+    }
+
     /// The metric named `name`, by position.
     pub(super) fn slot_of(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
     }
 
     /// The shared name and the datatype of the metric at `slot`.
+    #[inline]
     pub(super) fn definition(&self, slot: usize) -> Option<(&Arc<str>, DataType)> {
         Some((self.names.get(slot)?, self.metrics.get(slot)?.datatype))
     }
@@ -160,10 +168,7 @@ fn apply(state: &mut MetricState, update: &MetricUpdate, at: Timestamp) {
     if update.is_null() {
         state.value = None;
     } else if let Some(value) = update.value() {
-        match &mut state.value {
-            Some(old) => old.clone_from(value),
-            None => state.value = Some(value.clone()),
-        }
+        set_live(&mut state.value, value);
     }
     if update.timestamp().is_some() {
         state.timestamp = update.timestamp();
@@ -177,6 +182,55 @@ fn apply(state: &mut MetricState, update: &MetricUpdate, at: Timestamp) {
         state.quality = quality;
         state.quality_since = at;
     }
+}
+
+/// Copies `value` into a live value. Scalars (what live data mostly is) are copied without a
+/// call to `clone`, and a scalar they replace needs no drop.
+#[inline]
+fn set_live(live: &mut Option<Value>, value: &Value) {
+    let scalar = match *value {
+        Value::Int8(x) => Value::Int8(x),
+        Value::Int16(x) => Value::Int16(x),
+        Value::Int32(x) => Value::Int32(x),
+        Value::Int64(x) => Value::Int64(x),
+        Value::UInt8(x) => Value::UInt8(x),
+        Value::UInt16(x) => Value::UInt16(x),
+        Value::UInt32(x) => Value::UInt32(x),
+        Value::UInt64(x) => Value::UInt64(x),
+        Value::Float(x) => Value::Float(x),
+        Value::Double(x) => Value::Double(x),
+        Value::Boolean(x) => Value::Boolean(x),
+        Value::DateTime(x) => Value::DateTime(x),
+        _ => {
+            *live = Some(value.clone());
+            return;
+        }
+    };
+    match live {
+        // A scalar owns nothing: forgetting it frees nothing.
+        Some(old) if is_scalar(old) => core::mem::forget(core::mem::replace(old, scalar)),
+        _ => *live = Some(scalar),
+    }
+}
+
+/// Whether a value owns no heap memory.
+#[inline]
+fn is_scalar(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::Int8(_)
+            | Value::Int16(_)
+            | Value::Int32(_)
+            | Value::Int64(_)
+            | Value::UInt8(_)
+            | Value::UInt16(_)
+            | Value::UInt32(_)
+            | Value::UInt64(_)
+            | Value::Float(_)
+            | Value::Double(_)
+            | Value::Boolean(_)
+            | Value::DateTime(_)
+    )
 }
 
 impl MetricSet {
@@ -202,6 +256,7 @@ impl MetricSet {
 /// What the host knows of one device.
 #[derive(Debug, Clone)]
 pub struct DeviceState {
+    pub(super) id: DeviceId,
     pub(super) presence: Presence,
     pub(super) since: Timestamp,
     pub(super) aliases: AliasTable,
@@ -209,8 +264,9 @@ pub struct DeviceState {
 }
 
 impl DeviceState {
-    pub(super) fn new(now: Timestamp) -> Self {
+    pub(super) fn new(id: DeviceId, now: Timestamp) -> Self {
         DeviceState {
+            id,
             presence: Presence::AwaitingRebirth,
             since: now,
             aliases: AliasTable::new(),
@@ -267,6 +323,8 @@ impl DeviceState {
 /// What the host knows of one edge node and its devices.
 #[derive(Debug, Clone)]
 pub struct NodeState {
+    pub(super) group: GroupId,
+    pub(super) id: EdgeNodeId,
     pub(super) presence: Presence,
     pub(super) since: Timestamp,
     pub(super) bd_seq: Option<BdSeq>,
@@ -279,8 +337,10 @@ pub struct NodeState {
 }
 
 impl NodeState {
-    pub(super) fn new(now: Timestamp) -> Self {
+    pub(super) fn new(group: GroupId, id: EdgeNodeId, now: Timestamp) -> Self {
         NodeState {
+            group,
+            id,
             presence: Presence::AwaitingRebirth,
             since: now,
             bd_seq: None,
@@ -464,7 +524,8 @@ mod tests {
     /// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale
     #[test]
     fn going_offline_marks_stale_once() {
-        let mut node = NodeState::new(t(0));
+        let (group, id) = (GroupId::new("G").unwrap(), EdgeNodeId::new("E").unwrap());
+        let mut node = NodeState::new(group, id, t(0));
         node.metrics = MetricSet::from_birth(&birth(), t(1));
         assert!(node.go(Presence::Online, t(1)));
         assert!(!node.go(Presence::Online, t(2)));

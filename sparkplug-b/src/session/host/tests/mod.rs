@@ -1,6 +1,7 @@
 //! Scenario tests of the host application: real encoded payloads in, decoded transmits and
 //! events out. Each test names the TCK assertions it checks.
 
+mod direct;
 mod nodes;
 mod ordering;
 mod state;
