@@ -3,7 +3,7 @@
 //! host that looks its edge nodes up by name uses the borrowed form and allocates nothing for
 //! nodes it already knows.
 
-use super::id::{self, IdKind};
+use super::id::{self, IdError, IdKind};
 use super::{
     DeviceId, DeviceMessageType, EdgeNodeId, GroupId, HostId, MessageType, NAMESPACE,
     NodeMessageType, STATE_TOKEN, Topic, TopicParseError,
@@ -33,15 +33,40 @@ impl<'a> TopicRef<'a> {
     /// Parses a topic name with exactly the checks and errors of
     /// [`Topic::parse`](super::Topic::parse).
     pub(crate) fn parse(topic: &'a str) -> Result<Self, TopicParseError> {
-        // Keep the first five levels and count the rest; no allocation, one pass.
+        // One pass over the bytes: the first five levels, the number of levels, and whether
+        // any character an identifier may not hold appears at all (if none does, checking an
+        // identifier is checking that it is not empty). No allocation.
         let mut levels = [""; 5];
         let mut count = 0usize;
-        for level in topic.split('/') {
-            if let Some(slot) = levels.get_mut(count) {
-                *slot = level;
+        let mut start = 0usize;
+        let mut reserved = false;
+        for (i, b) in topic.bytes().enumerate() {
+            match b {
+                b'/' => {
+                    if let (Some(slot), Some(level)) = (levels.get_mut(count), topic.get(start..i))
+                    {
+                        *slot = level;
+                    }
+                    count += 1;
+                    start = i + 1;
+                }
+                b'+' | b'#' | 0 => reserved = true,
+                _ => {}
             }
-            count += 1;
         }
+        if let (Some(slot), Some(level)) = (levels.get_mut(count), topic.get(start..)) {
+            *slot = level;
+        }
+        count += 1;
+        let check = |kind: IdKind, id: &str| -> Result<(), IdError> {
+            if reserved {
+                id::validate(kind, id)
+            } else if id.is_empty() {
+                Err(IdError::Empty { kind })
+            } else {
+                Ok(())
+            }
+        };
         let [namespace, group, verb, node, device] = levels;
         if namespace != NAMESPACE {
             return Err(TopicParseError::WrongNamespace);
@@ -50,7 +75,7 @@ impl<'a> TopicRef<'a> {
             return Err(TopicParseError::TooFewLevels { levels: count });
         }
         if group == STATE_TOKEN && count == 3 {
-            id::validate(IdKind::Host, verb)?;
+            check(IdKind::Host, verb)?;
             return Ok(TopicRef::State { host: verb });
         }
         let message_type = match MessageType::from_spec(verb) {
@@ -86,10 +111,10 @@ impl<'a> TopicRef<'a> {
                 });
             }
         }
-        id::validate(IdKind::Group, group)?;
-        id::validate(IdKind::EdgeNode, node)?;
+        check(IdKind::Group, group)?;
+        check(IdKind::EdgeNode, node)?;
         if let Ok(message_type) = DeviceMessageType::try_from(message_type) {
-            id::validate(IdKind::Device, device)?;
+            check(IdKind::Device, device)?;
             Ok(TopicRef::Device {
                 group,
                 message_type,
@@ -157,6 +182,16 @@ mod tests {
             "spBv1.0/STATE/h/x/y",
             "spBv1.0/G",
             "spAv1.0/G/NDATA/E",
+            "spBv1.0//NDATA/E",
+            "spBv1.0/G/NDATA/E\0",
+            "spBv1.0/G#/DDATA/E/D+",
+            "spBv1.0/G/DDATA/E/",
+            "spBv1.0/STATE/",
+            "spBv1.0/STATE/h#",
+            "spBv1.0/Zürich/NDATA/Süd",
+            "",
+            "/",
+            "spBv1.0/G/NDATA/E/D/F/G",
         ] {
             let borrowed = TopicRef::parse(topic).map(TopicRef::to_owned);
             assert_eq!(borrowed, Topic::parse(topic), "{topic}");

@@ -63,55 +63,79 @@ impl NodeCtx<'_> {
             return false;
         }
         let options = &self.config.decode_options;
+        // The slot buffer is kept between messages, so that its allocation is reused.
+        let mut slots = core::mem::take(&mut self.out.slots);
+        slots.clear();
         let (device_id, resolved) = match device {
             None => (
                 None,
-                resolve(bytes, message_type, &node.aliases, &node.metrics, options),
+                resolve(
+                    bytes,
+                    message_type,
+                    &node.aliases,
+                    &node.metrics,
+                    options,
+                    slots,
+                ),
             ),
             Some(device) => match node.devices.get(device) {
                 Some(state) if state.is_online() => (
                     Some(state.id.clone()),
-                    resolve(bytes, message_type, &state.aliases, &state.metrics, options),
+                    resolve(
+                        bytes,
+                        message_type,
+                        &state.aliases,
+                        &state.metrics,
+                        options,
+                        slots,
+                    ),
                 ),
-                _ => return false,
+                _ => {
+                    self.out.slots = slots;
+                    return false;
+                }
             },
         };
         let resolved = match resolved {
             Ok(resolved) => resolved,
-            Err(error) => {
+            Err((error, slots)) => {
+                self.out.slots = slots;
                 // What `Payload::decode_with` would say: its first pass over the top level
                 // is this one.
                 self.malformed(node, now, device_id.as_ref(), message_type, &error);
                 return true;
             }
         };
-        let top = resolved.top;
-        let seq = top.seq.and_then(Seq::from_wire);
-        let Some(seq) = seq.filter(|seq| node.seq.is_next(*seq)) else {
-            return false;
-        };
-        if top.timestamp.is_none() || top.uuid == Some(COMPRESSED_UUID) {
-            return false;
-        }
         let Resolved {
+            top,
             updates,
             slots,
             violations,
             unresolved,
-            ..
         } = resolved;
+        let seq = top.seq.and_then(Seq::from_wire);
+        let seq = seq.filter(|seq| node.seq.is_next(*seq));
+        let (Some(seq), Some(timestamp)) = (seq, top.timestamp) else {
+            self.out.slots = slots;
+            return false;
+        };
+        if top.uuid == Some(COMPRESSED_UUID) {
+            self.out.slots = slots;
+            return false;
+        }
         self.report(device_id.as_ref(), message_type, &violations);
         let store = match device {
             None => Some(&mut node.metrics),
             Some(device) => node.devices.get_mut(device).map(|d| &mut d.metrics),
         };
         if let Some(store) = store {
-            for (update, slot) in updates.iter().zip(slots) {
-                if let (Some(slot), false) = (slot, update.is_historical()) {
+            for (update, slot) in updates.iter().zip(&slots) {
+                if let (Some(slot), false) = (*slot, update.is_historical()) {
                     store.update_slot(slot, update, now);
                 }
             }
         }
+        self.out.slots = slots;
         for (i, error) in &unresolved {
             let rule = resolve_rule(error, device.is_some());
             let detail = format!("{message_type} metrics[{i}]: {error}");
@@ -121,7 +145,7 @@ impl NodeCtx<'_> {
             message_type,
             seq: Some(seq),
             received_at: now,
-            timestamp: top.timestamp,
+            timestamp: Some(timestamp),
             out_of_sequence: false,
         };
         self.metrics(node.bd_seq, device_id, stamp, updates);
@@ -138,24 +162,27 @@ impl NodeCtx<'_> {
 /// One pass over a data payload: each metric decoded, checked and resolved as it is read. A
 /// metric that does not decode makes the whole payload malformed, with the error
 /// [`Payload::decode`](crate::Payload::decode) gives.
+/// `slots` is an empty buffer for [`Resolved::slots`], handed back with the error if there is
+/// one.
 fn resolve<'a>(
     bytes: &'a [u8],
     message_type: MessageType,
     table: &AliasTable,
     store: &MetricSet,
     options: &DecodeOptions,
-) -> Result<Resolved<'a>, DecodeError> {
+    slots: Vec<Option<usize>>,
+) -> Result<Resolved<'a>, (DecodeError, Vec<Option<usize>>)> {
     let decoder = MetricDecoder::new(options);
     // The capacity guess of `Payload::decode`: about 17 bytes per aliased metric.
     let capacity = (bytes.len() / 16).min(256);
     let mut out = Resolved {
         top: TopLevel::default(),
         updates: Vec::with_capacity(capacity),
-        slots: Vec::with_capacity(capacity),
+        slots,
         violations: Vec::new(),
         unresolved: Vec::new(),
     };
-    out.top = read_payload(bytes, |i, metric| {
+    let top = read_payload(bytes, |i, metric| {
         if out.push_plain(&metric, &decoder, table, store)? {
             return Ok(());
         }
@@ -169,8 +196,14 @@ fn resolve<'a>(
             Err(error) => out.unresolved.push((i, error)),
         }
         Ok::<(), DecodeError>(())
-    })?;
-    Ok(out)
+    });
+    match top {
+        Ok(top) => {
+            out.top = top;
+            Ok(out)
+        }
+        Err(error) => Err((error, out.slots)),
+    }
 }
 
 impl Resolved<'_> {

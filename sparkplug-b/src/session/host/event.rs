@@ -64,9 +64,17 @@ pub struct MetricUpdate {
     is_null: bool,
     is_historical: bool,
     is_transient: bool,
+    /// Properties and metadata, which data metrics seldom carry: boxed, so that an update is
+    /// small enough to be moved without a call to `memcpy`.
+    extra: Option<Box<Extra>>,
+    quality: Quality,
+}
+
+/// The rarer parts of a [`MetricUpdate`].
+#[derive(Debug, Clone, PartialEq)]
+struct Extra {
     properties: Option<PropertySet>,
     metadata: Option<Box<MetaData>>,
-    quality: Quality,
 }
 
 impl MetricUpdate {
@@ -98,8 +106,13 @@ impl MetricUpdate {
             is_null,
             is_historical,
             is_transient,
-            properties,
-            metadata,
+            extra: match (properties, metadata) {
+                (None, None) => None,
+                (properties, metadata) => Some(Box::new(Extra {
+                    properties,
+                    metadata,
+                })),
+            },
             quality,
         }
     }
@@ -125,8 +138,7 @@ impl MetricUpdate {
             is_null: false,
             is_historical,
             is_transient,
-            properties: None,
-            metadata: None,
+            extra: None,
             quality: Quality::Good,
         }
     }
@@ -178,12 +190,12 @@ impl MetricUpdate {
 
     /// The properties that came with the value.
     pub fn properties(&self) -> Option<&PropertySet> {
-        self.properties.as_ref()
+        self.extra.as_ref()?.properties.as_ref()
     }
 
     /// The metadata that came with the value.
     pub fn metadata(&self) -> Option<&MetaData> {
-        self.metadata.as_deref()
+        self.extra.as_ref()?.metadata.as_deref()
     }
 
     /// The quality: the `Quality` property, GOOD when there is none, BAD when the property is
@@ -199,6 +211,10 @@ impl MetricUpdate {
 
     /// The update as a complete [`Metric`], with its birth name and datatype (copies the name).
     pub fn into_metric(self) -> Metric {
+        let (properties, metadata) = match self.extra {
+            Some(extra) => (extra.properties, extra.metadata),
+            None => (None, None),
+        };
         Metric {
             name: Some(String::from(&*self.name)),
             alias: self.alias,
@@ -207,8 +223,8 @@ impl MetricUpdate {
             is_historical: self.is_historical,
             is_transient: self.is_transient,
             is_null: self.is_null,
-            metadata: self.metadata,
-            properties: self.properties,
+            metadata,
+            properties,
             value: self.value,
         }
     }

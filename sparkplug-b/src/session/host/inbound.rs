@@ -21,6 +21,9 @@ use crate::{AliasTable, DecodeError, Metric, Payload, Value};
 pub(super) struct Outbox {
     pub(super) transmits: VecDeque<Transmit>,
     pub(super) events: VecDeque<HostEvent>,
+    /// Scratch space of the direct path (see `direct`), kept so that its allocation is reused
+    /// from one message to the next (cleared before each use).
+    pub(super) slots: Vec<Option<usize>>,
 }
 
 /// A message of an edge node's seq stream, kept until its turn.
