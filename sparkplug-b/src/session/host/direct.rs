@@ -4,15 +4,27 @@
 //! The general path decodes a payload into a [`Payload`](crate::Payload), validates it,
 //! passes it through the reorder buffer and then resolves its metrics, one pass each. Most
 //! messages need none of the buffering: they are data, in order, from a node that is online.
-//! For those, one pass over the borrowed [`PayloadView`] decodes each metric (with the
-//! decoder's own limits and errors), checks its data rules, resolves it against the birth and
-//! makes it an update. The live values change only once the whole payload has decoded, so a
-//! malformed payload is reported exactly as the general path reports it, and nothing of it is
-//! kept.
+//! For those, one pass over the wire ([`read_payload`], the pass `Payload::decode` makes)
+//! decodes each metric with the decoder's own limits and errors, checks its data rules
+//! ([`check_data_metric`]), resolves it against the birth and makes it an update. A metric that
+//! breaks no rule by its form and carries a scalar for a known alias becomes an update without
+//! an intermediate [`Metric`](crate::Metric). The live values change only once the whole
+//! payload has decoded, so a malformed payload is reported exactly as the general path reports
+//! it, and nothing of it is kept.
 //!
-//! Every other message, and every message this path does not take (no timestamp, no seq or
-//! not the next one, a node or device not online, a compressed payload), goes the general way,
-//! which reports what is wrong with it.
+//! ```text
+//!  NDATA/DDATA, node (device) online ──► one pass: decode, check, resolve ──► decode error:
+//!                                              │                              malformed, as
+//!                                              │ seq next, timestamp,         the general path
+//!                                              │ not compressed               says it
+//!                                              ▼
+//!                      report violations, store live values, Metrics event, deliver the
+//!                      held messages that follow (SeqTracker::advance)
+//! ```
+//!
+//! Every other message goes the general way, which reports what is wrong with it; so does a
+//! data message this pass read and then declined (seq not the next one, no seq or timestamp,
+//! compressed): it is read twice, the price of the rare case.
 
 use super::data::{Stamp, resolve_one, resolve_rule};
 use super::event::MetricUpdate;
