@@ -322,3 +322,97 @@ fn the_direct_path_releases_what_was_held() {
     let temp = host.metric(&g(), &e(), None, "Temp").unwrap();
     assert_eq!(temp.value, Some(Value::Double(4.0)));
 }
+
+mod generated {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A data metric built from a few choices: address, datatype, timestamp, flags, value.
+    fn metric() -> impl Strategy<Value = Metric> {
+        let value = prop_oneof![
+            Just(None),
+            any::<f64>().prop_map(|x| Some(Value::Double(x))),
+            any::<f32>().prop_map(|x| Some(Value::Float(x))),
+            any::<u32>().prop_map(|x| Some(Value::UInt32(x))),
+            any::<u64>().prop_map(|x| Some(Value::UInt64(x))),
+            any::<bool>().prop_map(|x| Some(Value::Boolean(x))),
+            "[a-z]{0,3}".prop_map(|s| Some(Value::String(s))),
+        ];
+        let name = prop_oneof![
+            Just(None),
+            Just(Some("Temp")),
+            Just(Some("Label")),
+            Just(Some("x"))
+        ];
+        let datatype = prop_oneof![
+            Just(None),
+            Just(Some(DataType::Double)),
+            Just(Some(DataType::Int8)),
+            Just(Some(DataType::UInt16)),
+        ];
+        (
+            (name, proptest::option::of(0u64..13), datatype),
+            (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+            (value, proptest::option::of(0u8..3)),
+        )
+            .prop_map(
+                |(
+                    (name, alias, datatype),
+                    (timestamp, null, historical, transient),
+                    (value, q),
+                )| {
+                    Metric {
+                        name: name.map(str::to_owned),
+                        alias,
+                        timestamp: timestamp.then_some(ts()),
+                        datatype,
+                        is_historical: historical,
+                        is_transient: transient,
+                        is_null: null,
+                        metadata: None,
+                        properties: q.map(|q| {
+                            quality([Quality::Good, Quality::Bad, Quality::Stale][usize::from(q)])
+                        }),
+                        value,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever the metrics, and whatever a damaged byte makes of them, a message the
+        /// direct path takes comes out as the general path has it.
+        #[test]
+        fn the_direct_path_agrees_on_generated_messages(
+            metrics in proptest::collection::vec(metric(), 0..6),
+            device in any::<bool>(),
+            damage in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
+            cut in proptest::option::of(any::<prop::sample::Index>()),
+        ) {
+            let mut payload = Payload::new(ts()).with_seq(2);
+            payload.metrics = metrics;
+            let Ok(mut bytes) = payload.encode_to_vec() else {
+                return Ok(());
+            };
+            if let (Some((at, byte)), false) = (damage, bytes.is_empty()) {
+                let i = at.index(bytes.len());
+                bytes[i] = byte;
+            }
+            if let (Some(at), false) = (cut, bytes.is_empty()) {
+                bytes.truncate(at.index(bytes.len()));
+            }
+            let config = config();
+            let device = device.then_some("D1");
+            let (taken, direct) = run(&config, device, &bytes, true);
+            if taken {
+                let (_, general) = run(&config, device, &bytes, false);
+                prop_assert_eq!(direct, general);
+            } else {
+                prop_assert!(direct.events.is_empty() && direct.transmits.is_empty());
+            }
+        }
+    }
+}
