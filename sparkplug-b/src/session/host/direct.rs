@@ -26,6 +26,8 @@
 //! data message this pass read and then declined (seq not the next one, no seq or timestamp,
 //! compressed): it is read twice, the price of the rare case.
 
+use std::sync::Arc;
+
 use super::data::{Stamp, resolve_one, resolve_rule};
 use super::event::MetricUpdate;
 use super::inbound::NodeCtx;
@@ -33,12 +35,9 @@ use super::node::{MetricSet, NodeState, Presence};
 use super::rebirth::RebirthReason;
 use crate::compression::COMPRESSED_UUID;
 use crate::decode::{MetricDecoder, TopLevel, read_payload};
-use crate::session::Seq;
-use crate::session::Timestamp;
+use crate::session::{Seq, Timestamp};
 use crate::topic::MessageType;
 use crate::validate::{Violation, check_data_metric, is_plain_data_view};
-use std::sync::Arc;
-
 use crate::{
     AliasTable, DataType, DecodeError, DecodeOptions, MetricView, ResolveError, Value, ValueRef,
 };
@@ -174,6 +173,7 @@ impl NodeCtx<'_> {
 /// One pass over a data payload: each metric decoded, checked and resolved as it is read. A
 /// metric that does not decode makes the whole payload malformed, with the error
 /// [`Payload::decode`](crate::Payload::decode) gives.
+///
 /// `slots` is an empty buffer for [`Resolved::slots`], handed back with the error if there is
 /// one.
 fn resolve<'a>(
