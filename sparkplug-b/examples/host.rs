@@ -244,9 +244,9 @@ fn line(event: RunnerEvent<HostEvent>) -> Json {
             let metrics: Vec<Json> = metrics
                 .iter()
                 .map(|m| {
-                    let mut metric = serde_json::to_value(&m.metric).unwrap_or(Json::Null);
+                    let mut metric = serde_json::to_value(m.to_metric()).unwrap_or(Json::Null);
                     if let Json::Object(fields) = &mut metric {
-                        fields.insert("quality".to_owned(), json!(m.quality.code()));
+                        fields.insert("quality".to_owned(), json!(m.quality().code()));
                     }
                     metric
                 })

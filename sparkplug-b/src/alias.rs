@@ -255,6 +255,29 @@ impl AliasTable {
     /// [`AliasTable::iter`] order, so a caller that keeps per-metric state beside the table can
     /// find it without looking the name up again.
     pub fn resolve_indexed(&self, metric: &mut Metric) -> Result<usize, ResolveError> {
+        self.resolve_as(metric, true)
+    }
+
+    /// [`AliasTable::resolve_indexed`] without giving the metric its name (its `name` stays as
+    /// it arrived): for a caller that names it from [`AliasTable::get`] without copying.
+    pub(crate) fn resolve_unnamed(&self, metric: &mut Metric) -> Result<usize, ResolveError> {
+        self.resolve_as(metric, false)
+    }
+
+    /// The position of an alias's definition in [`AliasTable::iter`] order.
+    #[inline]
+    pub(crate) fn alias_index(&self, alias: u64) -> Option<usize> {
+        self.by_alias.get(alias)
+    }
+
+    /// The definition at `index` in [`AliasTable::iter`] order.
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> Option<&MetricDefinition> {
+        self.metrics.get(index)
+    }
+
+    #[inline]
+    fn resolve_as(&self, metric: &mut Metric, name_it: bool) -> Result<usize, ResolveError> {
         let index = self.lookup_index(metric)?;
         let def = &self.metrics[index];
         if let Some(declared) = metric.datatype {
@@ -278,7 +301,7 @@ impl AliasTable {
                 }
             }
         }
-        if metric.name.is_none() {
+        if name_it && metric.name.is_none() {
             metric.name = Some(def.name.clone());
         }
         metric.datatype = Some(def.datatype);

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 
 use crate::property::QUALITY;
 use crate::topic::MessageType;
-use crate::{DataSet, DataType, Metric, Payload, PropertySet, Quality, Template, Value};
+use crate::{
+    DataSet, DataType, Metric, MetricView, Payload, PropertySet, Quality, Template, Value, ValueRef,
+};
 
 /// The name of the birth/death sequence metric.
 pub const BDSEQ: &str = "bdSeq";
@@ -249,6 +251,69 @@ pub fn validate(message_type: MessageType, payload: &Payload) -> Result<(), Vali
             violations: v.out,
         })
     }
+}
+
+/// Checks top-level metric `index` of an NDATA or DDATA payload, appending its violations to
+/// `out`: the per-metric part of [`validate`], for a reader that takes the payload one metric
+/// at a time. With the payload-level rules (seq and timestamp present, seq at most 255) met,
+/// the violations of the whole payload are those of its metrics in order.
+///
+/// A metric that cannot break a data rule (an alias or a name but not both, a timestamp, no
+/// datatype, no properties, no template or DataSet value, not null with a value) costs a few
+/// comparisons.
+pub(crate) fn check_data_metric(
+    message_type: MessageType,
+    index: usize,
+    metric: &Metric,
+    out: &mut Vec<Violation>,
+) {
+    let data = matches!(message_type, MessageType::NData | MessageType::DData);
+    if data && is_plain_data_metric(metric) {
+        return;
+    }
+    let mut v = Validator {
+        out: core::mem::take(out),
+        message_type,
+    };
+    v.metric(metric, &At::Index(&At::Payload, "metrics", index), true);
+    *out = v.out;
+}
+
+/// Whether a top-level data metric meets every rule [`Validator::metric`] checks for NDATA and
+/// DDATA, by the few fields those rules read.
+#[inline]
+fn is_plain_data_metric(m: &Metric) -> bool {
+    m.timestamp.is_some()
+        && (m.alias.is_some() != m.name.is_some())
+        && m.datatype.is_none()
+        && !(m.is_null && m.value.is_some())
+        && m.properties.is_none()
+        && !matches!(m.value, Some(Value::Template(_) | Value::DataSet(_)))
+}
+
+/// Whether a top-level NDATA or DDATA metric, as read from the wire, meets every data rule by
+/// its form alone: an alias and no name, a timestamp, no datatype, not null, no properties, and
+/// a value in a scalar field (int, long, float, double or boolean). Such a metric decodes to a
+/// [`Metric`] that breaks no rule of [`check_data_metric`] (its value is the scalar field's
+/// natural value: never a template or a DataSet).
+#[inline]
+pub(crate) fn is_plain_data_view(m: &MetricView<'_>) -> bool {
+    m.timestamp.is_some()
+        && m.alias.is_some()
+        && m.name.is_none()
+        && m.datatype.is_none()
+        && !m.is_null
+        && m.properties.is_none()
+        && matches!(
+            m.value,
+            Some(
+                ValueRef::Int(_)
+                    | ValueRef::Long(_)
+                    | ValueRef::Float(_)
+                    | ValueRef::Double(_)
+                    | ValueRef::Boolean(_)
+            )
+        )
 }
 
 /// Where in the payload a rule is broken; formatted only when a violation is recorded, so a
@@ -638,6 +703,80 @@ mod tests {
                 .unwrap_err()
                 .has_errors()
         );
+    }
+
+    /// tck-id-payloads-name-birth-data-requirement, tck-id-payloads-name-requirement,
+    /// tck-id-payloads-alias-data-cmd-requirement, tck-id-payloads-metric-datatype-not-req:
+    /// checking the metrics of a data payload one at a time finds what `validate` finds, for
+    /// every combination of the fields the data rules read.
+    #[test]
+    fn metric_by_metric_checks_agree_with_validate() {
+        let mut props = PropertySet::new().with(QUALITY, PropertyValue::new(7i32));
+        props.keys.push("orphan".into());
+        let values = [
+            None,
+            Some(Value::Double(1.0)),
+            Some(Value::DataSet(Box::new(DataSet::new([(
+                "a",
+                DataType::Int32,
+            )])))),
+            Some(Value::Template(Box::new(Template::instance("T", vec![])))),
+        ];
+        let mut metrics = Vec::new();
+        for bits in 0..64u32 {
+            for value in &values {
+                let bit = |i: u32| bits & (1 << i) != 0;
+                metrics.push(Metric {
+                    name: bit(0).then(|| "m".to_owned()),
+                    alias: bit(1).then_some(4),
+                    timestamp: bit(2).then_some(1),
+                    datatype: bit(3).then_some(DataType::Double),
+                    is_null: bit(4),
+                    properties: bit(5).then(|| props.clone()),
+                    value: value.clone(),
+                    ..Metric::default()
+                });
+            }
+        }
+        let mut clean = 0;
+        for message_type in [MessageType::NData, MessageType::DData, MessageType::NCmd] {
+            let payload = Payload {
+                metrics: metrics.clone(),
+                ..Payload::new(1).with_seq(1)
+            };
+            let payload = if message_type == MessageType::NCmd {
+                Payload {
+                    seq: None,
+                    ..payload
+                }
+            } else {
+                payload
+            };
+            let whole = validate(message_type, &payload).map_or_else(|e| e.violations, |()| vec![]);
+            let mut one_by_one = Vec::new();
+            for (i, m) in payload.metrics.iter().enumerate() {
+                check_data_metric(message_type, i, m, &mut one_by_one);
+                clean += usize::from(is_plain_data_metric(m));
+            }
+            assert_eq!(one_by_one, whole, "{message_type}");
+        }
+        assert!(clean > 0, "the plain case is covered");
+        // What the wire form calls plain decodes to a metric that is plain.
+        let mut plain_views = 0;
+        for m in &metrics {
+            let payload = Payload::new(1).with_seq(1).with_metric(m.clone());
+            let Ok(bytes) = payload.encode_to_vec() else {
+                continue;
+            };
+            let view = crate::PayloadView::new(&bytes).unwrap();
+            let view = view.metrics().next().unwrap().unwrap();
+            if is_plain_data_view(&view) {
+                plain_views += 1;
+                let decoded = Payload::decode(&bytes).unwrap();
+                assert!(is_plain_data_metric(&decoded.metrics[0]), "{m:?}");
+            }
+        }
+        assert!(plain_views > 0);
     }
 
     /// tck-id-topics-ndeath-payload

@@ -4,7 +4,9 @@
 mod owned;
 mod view;
 
+pub(crate) use owned::MetricDecoder;
 pub use view::{MetricView, Metrics, PayloadView, ValueRef};
+pub(crate) use view::{TopLevel, read_payload};
 
 /// Limits and switches of the decoder. The defaults suit payloads from untrusted peers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 
 use super::DecodeOptions;
-use super::view::{MetricView, ValueRef, tags};
+use super::view::{MetricView, ValueRef, read_payload};
 use crate::error::{DecodeError, ValueError};
 use crate::wire::{Reader, WireType};
 use crate::{
@@ -50,38 +50,74 @@ fn decode_payload(bytes: &[u8], options: &DecodeOptions) -> Result<Payload, Deco
     // One pass over the top level (PayloadView makes two, to count metrics up front). The
     // capacity guess fits a typical aliased metric with a timestamp (about 17 bytes) and is
     // capped, so a hostile length claims no memory the metrics themselves do not use.
-    let mut payload = Payload {
-        metrics: Vec::with_capacity((bytes.len() / 16).min(256)),
-        ..Payload::default()
-    };
-    let elements = Cell::new(options.max_elements);
-    let cx = Cx {
-        depth: options.max_depth,
-        elements: &elements,
-        limit: options.max_elements,
-    };
-    let mut r = Reader::new(bytes);
-    while let Some(tag) = r.tag()? {
-        match tag {
-            tags::P_TIMESTAMP => payload.timestamp = Some(r.varint()?),
-            tags::P_METRIC => {
-                let view = MetricView::new(r.bytes()?)?;
-                let metric = decode_metric(&view, cx).map_err(|e| match e {
-                    Nested::Value(source) => DecodeError::Value {
-                        metric: payload.metrics.len(),
-                        source,
-                    },
-                    Nested::Decode(e) => e,
-                })?;
-                payload.metrics.push(metric);
-            }
-            tags::P_SEQ => payload.seq = Some(r.varint()?),
-            tags::P_UUID => payload.uuid = Some(r.str()?.to_owned()),
-            tags::P_BODY => payload.body = Some(r.bytes()?.to_vec()),
-            _ => r.skip_tag(tag, 5)?,
+    let mut metrics = Vec::with_capacity((bytes.len() / 16).min(256));
+    let decoder = MetricDecoder::new(options);
+    let top = read_payload(bytes, |index, view| {
+        metrics.push(decoder.decode(index, &view)?);
+        Ok::<(), DecodeError>(())
+    })?;
+    Ok(Payload {
+        timestamp: top.timestamp,
+        metrics,
+        seq: top.seq,
+        uuid: top.uuid.map(str::to_owned),
+        body: top.body.map(<[u8]>::to_vec),
+    })
+}
+
+/// The top-level metrics of one payload, decoded one at a time from their views under the
+/// limits of one decode: [`Payload::decode_with`] is this applied to every metric in turn, and
+/// a caller that reads the payload through a [`PayloadView`](super::PayloadView) gets exactly
+/// the same metrics and errors.
+pub(crate) struct MetricDecoder {
+    depth: u32,
+    /// The element budget, shared by every metric of the payload.
+    elements: Cell<usize>,
+    limit: usize,
+}
+
+impl MetricDecoder {
+    /// A decoder for the metrics of one payload.
+    pub(crate) fn new(options: &DecodeOptions) -> Self {
+        MetricDecoder {
+            depth: options.max_depth,
+            elements: Cell::new(options.max_elements),
+            limit: options.max_elements,
         }
     }
-    Ok(payload)
+
+    /// Counts one metric the caller builds itself against the element budget, as
+    /// [`MetricDecoder::decode`] counts each metric it decodes.
+    #[inline]
+    pub(crate) fn count_one(&self) -> Result<(), DecodeError> {
+        Cx {
+            depth: self.depth,
+            elements: &self.elements,
+            limit: self.limit,
+        }
+        .take()
+    }
+
+    /// Top-level metric `index` of the payload.
+    #[inline]
+    pub(crate) fn decode(
+        &self,
+        index: usize,
+        view: &MetricView<'_>,
+    ) -> Result<Metric, DecodeError> {
+        let cx = Cx {
+            depth: self.depth,
+            elements: &self.elements,
+            limit: self.limit,
+        };
+        decode_metric(view, cx).map_err(|e| match e {
+            Nested::Value(source) => DecodeError::Value {
+                metric: index,
+                source,
+            },
+            Nested::Decode(e) => e,
+        })
+    }
 }
 
 /// Errors inside a metric, before they get the index of their top-level metric.

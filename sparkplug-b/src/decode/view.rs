@@ -114,6 +114,45 @@ impl<'a> PayloadView<'a> {
     }
 }
 
+/// The top-level fields of a payload other than its metrics, borrowed (see [`read_payload`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TopLevel<'a> {
+    pub(crate) timestamp: Option<u64>,
+    pub(crate) seq: Option<u64>,
+    pub(crate) uuid: Option<&'a str>,
+    pub(crate) body: Option<&'a [u8]>,
+}
+
+/// Reads a payload in one pass: each metric goes to `on_metric`, with its index, as soon as
+/// its fields are read; the other top-level fields are returned (the last of a repeated field
+/// wins). The first error, of the wire or of `on_metric`, ends the pass.
+/// [`Payload::decode`](crate::Payload::decode) is this with a closure that decodes each
+/// metric, so a reader that does something else with the metrics meets the same errors in the
+/// same order.
+#[inline]
+pub(crate) fn read_payload<'a, E: From<DecodeError>>(
+    bytes: &'a [u8],
+    mut on_metric: impl FnMut(usize, MetricView<'a>) -> Result<(), E>,
+) -> Result<TopLevel<'a>, E> {
+    let mut top = TopLevel::default();
+    let mut index = 0;
+    let mut r = Reader::new(bytes);
+    while let Some(tag) = r.tag()? {
+        match tag {
+            tags::P_TIMESTAMP => top.timestamp = Some(r.varint()?),
+            tags::P_METRIC => {
+                on_metric(index, MetricView::new(r.bytes()?)?)?;
+                index += 1;
+            }
+            tags::P_SEQ => top.seq = Some(r.varint()?),
+            tags::P_UUID => top.uuid = Some(r.str()?),
+            tags::P_BODY => top.body = Some(r.bytes()?),
+            _ => r.skip_tag(tag, 5)?,
+        }
+    }
+    Ok(top)
+}
+
 /// Iterator over the metrics of a [`PayloadView`].
 #[derive(Debug, Clone)]
 pub struct Metrics<'a> {

@@ -5,6 +5,7 @@
 use core::borrow::Borrow;
 use core::fmt;
 use core::str::FromStr;
+use std::sync::Arc;
 
 /// Which identifier an [`IdError`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -159,8 +160,11 @@ pub(crate) fn validate(kind: IdKind, id: &str) -> Result<(), IdError> {
 macro_rules! id_newtype {
     ($(#[$doc:meta])* $name:ident, $kind:expr, $example:literal) => {
         $(#[$doc])*
+        ///
+        /// Cloning is cheap: the text is shared (an `Arc<str>`), so events and maps can carry
+        /// the identifier without copying it.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// Checks `id` and wraps it.
@@ -179,12 +183,12 @@ macro_rules! id_newtype {
             pub fn new(id: impl Into<String>) -> Result<Self, IdError> {
                 let id = id.into();
                 validate($kind, &id)?;
-                Ok(Self(id))
+                Ok(Self(Arc::from(id)))
             }
 
             /// Wraps `id`, which the caller has already checked with [`validate`].
             pub(crate) fn from_validated(id: &str) -> Self {
-                Self(id.to_owned())
+                Self(Arc::from(id))
             }
 
             /// The identifier as it appears in the topic.
@@ -194,7 +198,7 @@ macro_rules! id_newtype {
 
             /// Unwraps the identifier.
             pub fn into_string(self) -> String {
-                self.0
+                String::from(&*self.0)
             }
         }
 
@@ -231,7 +235,7 @@ macro_rules! id_newtype {
 
         impl From<$name> for String {
             fn from(id: $name) -> String {
-                id.0
+                id.into_string()
             }
         }
 
@@ -249,13 +253,13 @@ macro_rules! id_newtype {
 
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
-                self.0 == other
+                &*self.0 == other
             }
         }
 
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
+                &*self.0 == *other
             }
         }
 

@@ -61,7 +61,20 @@ impl MessageType {
 
     /// The message type spelled exactly `s` (case-sensitive).
     pub(super) fn from_spec(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
+        // A match on the spellings compiles to a few integer comparisons; the test below keeps
+        // it in step with `as_str`.
+        Some(match s {
+            "NBIRTH" => Self::NBirth,
+            "NDEATH" => Self::NDeath,
+            "DBIRTH" => Self::DBirth,
+            "DDEATH" => Self::DDeath,
+            "NDATA" => Self::NData,
+            "DDATA" => Self::DData,
+            "NCMD" => Self::NCmd,
+            "DCMD" => Self::DCmd,
+            "STATE" => Self::State,
+            _ => return None,
+        })
     }
 
     /// True for DBIRTH, DDEATH, DDATA and DCMD, whose topics carry a device id
@@ -225,6 +238,16 @@ impl fmt::Display for DeviceMessageType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_spec_reads_every_spelling_of_as_str() {
+        for t in MessageType::ALL {
+            assert_eq!(MessageType::from_spec(t.as_str()), Some(t));
+        }
+        for s in ["", "ndata", "NDATA ", "NDAT", "STATE/"] {
+            assert_eq!(MessageType::from_spec(s), None);
+        }
+    }
 
     #[test]
     fn message_type_spelling_and_classes() -> Result<(), TopicParseError> {

@@ -33,11 +33,13 @@
 //!
 //! [`Display`]: core::fmt::Display
 
+mod borrowed;
 mod error;
 mod id;
 mod message_type;
 mod state;
 
+pub(crate) use borrowed::TopicRef;
 pub use error::TopicParseError;
 pub use id::{DeviceId, EdgeNodeId, GroupId, HostId, IdError, IdKind};
 pub use message_type::{DeviceMessageType, MessageType, NodeMessageType};
@@ -110,78 +112,7 @@ impl Topic {
     /// # Ok::<(), TopicParseError>(())
     /// ```
     pub fn parse(topic: &str) -> Result<Topic, TopicParseError> {
-        // Keep the first five levels and count the rest; no allocation, one pass.
-        let mut levels = [""; 5];
-        let mut count = 0usize;
-        for level in topic.split('/') {
-            if let Some(slot) = levels.get_mut(count) {
-                *slot = level;
-            }
-            count += 1;
-        }
-        let [namespace, group, verb, node, device] = levels;
-        if namespace != NAMESPACE {
-            return Err(TopicParseError::WrongNamespace);
-        }
-        if count < 3 {
-            return Err(TopicParseError::TooFewLevels { levels: count });
-        }
-        if group == STATE_TOKEN && count == 3 {
-            return Ok(Topic::State {
-                host: verb.parse::<HostId>()?,
-            });
-        }
-        let message_type = match MessageType::from_spec(verb) {
-            Some(MessageType::State) | None if group == STATE_TOKEN => {
-                // `spBv1.0/STATE/<host_id>/...`: a STATE topic with extra levels.
-                let message_type = MessageType::State;
-                return Err(if count == 4 {
-                    TopicParseError::UnexpectedDeviceId { message_type }
-                } else {
-                    TopicParseError::TooManyLevels {
-                        message_type,
-                        levels: count,
-                    }
-                });
-            }
-            Some(MessageType::State) => return Err(TopicParseError::MisplacedState),
-            Some(message_type) => message_type,
-            None => {
-                return Err(TopicParseError::UnknownMessageType {
-                    found: verb.to_owned(),
-                });
-            }
-        };
-        match (count, message_type.is_device_level()) {
-            (4, false) | (5, true) => {}
-            (4, true) => return Err(TopicParseError::MissingDeviceId { message_type }),
-            (5, false) => return Err(TopicParseError::UnexpectedDeviceId { message_type }),
-            (0..=3, _) => return Err(TopicParseError::TooFewLevels { levels: count }),
-            _ => {
-                return Err(TopicParseError::TooManyLevels {
-                    message_type,
-                    levels: count,
-                });
-            }
-        }
-        let group = group.parse::<GroupId>()?;
-        let node = node.parse::<EdgeNodeId>()?;
-        if let Ok(message_type) = DeviceMessageType::try_from(message_type) {
-            let device = device.parse::<DeviceId>()?;
-            Ok(Topic::Device {
-                group,
-                message_type,
-                node,
-                device,
-            })
-        } else {
-            let message_type = NodeMessageType::try_from(message_type)?;
-            Ok(Topic::Node {
-                group,
-                message_type,
-                node,
-            })
-        }
+        borrowed::TopicRef::parse(topic).map(borrowed::TopicRef::to_owned)
     }
 
     /// An edge node topic `spBv1.0/<group_id>/<message_type>/<edge_node_id>`.

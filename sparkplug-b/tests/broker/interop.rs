@@ -312,8 +312,8 @@ fn assert_metrics(what: &str, metrics: &[MetricUpdate], expected: &[(&str, Value
     let got: BTreeMap<String, (Option<DataType>, Option<Value>)> = metrics
         .iter()
         .map(|m| {
-            let name = m.metric.name.clone().expect("a resolved metric has a name");
-            (name, (m.metric.datatype, m.metric.value.clone()))
+            let name = m.name().to_owned();
+            (name, (Some(m.datatype()), m.value().cloned()))
         })
         .collect();
     let want: BTreeMap<String, (Option<DataType>, Option<Value>)> = expected
@@ -322,7 +322,7 @@ fn assert_metrics(what: &str, metrics: &[MetricUpdate], expected: &[(&str, Value
         .collect();
     assert_eq!(got, want, "{what}");
     assert!(
-        metrics.iter().all(|m| m.quality == Quality::Good),
+        metrics.iter().all(|m| m.quality() == Quality::Good),
         "{what}: quality"
     );
 }
@@ -446,7 +446,7 @@ async fn py_edge_node_online(test: &str, url: &BrokerUrl, python: &str, ids: &Id
         "pysparkplug's second NDATA",
         |e| {
             matches!(e, HostEvent::Metrics { message_type: MessageType::NData, metrics, .. }
-                if metrics.iter().any(|m| m.metric.name.as_deref() == Some("Count")))
+                if metrics.iter().any(|m| m.name() == "Count"))
         },
     )
     .await;

@@ -96,8 +96,8 @@ async fn stop_host(
 fn value_of(metrics: &[MetricUpdate], name: &str) -> Option<Value> {
     metrics
         .iter()
-        .find(|m| m.metric.name.as_deref() == Some(name))
-        .and_then(|m| m.metric.value.clone())
+        .find(|m| m.name() == name)
+        .and_then(|m| m.value().cloned())
 }
 
 /// Waits for our node's NBIRTH at the host; gives its bdSeq.

@@ -94,7 +94,7 @@ impl HostApplication {
             .entry(group.clone())
             .or_default()
             .entry(node.clone())
-            .or_insert_with(|| NodeState::new(now));
+            .or_insert_with(|| NodeState::new(group.clone(), node.clone(), now));
         let mut ctx = NodeCtx {
             config: &self.config,
             out: &mut self.out,

@@ -7,7 +7,9 @@ use super::rebirth::RebirthReason;
 use super::reorder::Delivered;
 use crate::session::{BdSeq, Seq, Timestamp};
 use crate::topic::{DeviceId, MessageType};
-use crate::{AliasTable, Metric, ResolveError};
+use std::sync::Arc;
+
+use crate::{AliasTable, DataType, Metric, ResolveError};
 
 /// Where a message stands, as [`HostEvent::Metrics`] reports it.
 #[derive(Debug, Clone, Copy)]
@@ -65,7 +67,7 @@ impl NodeCtx<'_> {
                 let state = node
                     .devices
                     .entry(device.clone())
-                    .or_insert_with(|| DeviceState::new(received_at));
+                    .or_insert_with(|| DeviceState::new(device.clone(), received_at));
                 state.aliases = aliases;
                 state.metrics = MetricSet::from_birth(&payload, received_at);
                 state.metrics.index_definitions(&state.aliases);
@@ -77,7 +79,7 @@ impl NodeCtx<'_> {
                     device: device.clone(),
                     at: received_at,
                 });
-                let updates = birth_updates(payload.metrics);
+                let updates = birth_updates(payload.metrics, &state.metrics);
                 self.metrics(node.bd_seq, Some(device), stamp, updates);
             }
             MessageType::DData => {
@@ -128,14 +130,13 @@ impl NodeCtx<'_> {
     ) -> (Vec<MetricUpdate>, bool) {
         let mut updates = Vec::with_capacity(metrics.len());
         let mut unresolved = false;
-        for (i, mut metric) in metrics.into_iter().enumerate() {
-            match table.resolve_indexed(&mut metric) {
-                Ok(definition) => {
-                    if !metric.is_historical {
-                        store.update_definition(definition, &metric, stamp.received_at);
+        for (i, metric) in metrics.into_iter().enumerate() {
+            match resolve_one(table, store, metric) {
+                Ok((update, slot)) => {
+                    if let (Some(slot), false) = (slot, update.is_historical()) {
+                        store.update_slot(slot, &update, stamp.received_at);
                     }
-                    let quality = quality_of(&metric);
-                    updates.push(MetricUpdate { metric, quality });
+                    updates.push(update);
                 }
                 Err(error) => {
                     unresolved = true;
@@ -171,6 +172,31 @@ impl NodeCtx<'_> {
     }
 }
 
+/// Resolves a data metric through its birth's `table`: the update, named with the name `store`
+/// (the live values of the same birth) shares, and the position of its live value in `store`
+/// (`None`: it has none).
+#[inline]
+pub(super) fn resolve_one(
+    table: &AliasTable,
+    store: &MetricSet,
+    mut metric: Metric,
+) -> Result<(MetricUpdate, Option<usize>), ResolveError> {
+    let definition = table.resolve_unnamed(&mut metric)?;
+    let quality = quality_of(&metric);
+    let def = table.get(definition);
+    let def_name = def.map_or("", |d| d.name.as_str());
+    let slot = store.slot(definition, def_name);
+    let (name, datatype) = match slot.and_then(|slot| store.definition(slot)) {
+        Some((name, datatype)) => (Arc::clone(name), datatype),
+        // Unreachable while the store and the table come from the same birth.
+        None => (
+            Arc::from(def_name),
+            def.map_or(DataType::Unknown, |d| d.datatype),
+        ),
+    };
+    Ok((MetricUpdate::new(name, datatype, metric, quality), slot))
+}
+
 /// An alias of a new DBIRTH that the node's NBIRTH or another online device already uses:
 /// aliases are unique across the whole edge node (`tck-id-payloads-alias-uniqueness`). The
 /// first clash, described.
@@ -195,7 +221,7 @@ fn alias_clash(node: &NodeState, device: &DeviceId, table: &AliasTable) -> Optio
 }
 
 /// The TCK assertion a data metric that does not resolve breaks.
-fn resolve_rule(error: &ResolveError, device: bool) -> &'static str {
+pub(super) fn resolve_rule(error: &ResolveError, device: bool) -> &'static str {
     match error {
         ResolveError::UnknownAlias(_) | ResolveError::UnknownName(_) if device => {
             "topics-dbirth-metric-reqs"

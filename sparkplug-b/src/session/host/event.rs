@@ -6,23 +6,228 @@
 //! keeps presence from the online/offline events and the last value of each metric from
 //! `Metrics`.
 
+use std::sync::Arc;
+
 use crate::session::{BdSeq, Seq, Timestamp};
 use crate::topic::{DeviceId, EdgeNodeId, GroupId, HostId, MessageType, StateMessage};
-use crate::{Metric, Quality};
+use crate::{DataType, MetaData, Metric, PropertySet, Quality, Value};
 
 use super::rebirth::RebirthReason;
 
-/// A metric as received, resolved against its birth: named, typed, with its timestamp,
-/// `is_historical` flag and properties as the edge sent them.
+/// A metric as received, resolved against its birth: the birth's name and datatype, the value
+/// read as that datatype, and the timestamp, flags and properties as the edge sent them.
+///
+/// The name is shared with the host's record of the birth ([`MetricUpdate::shared_name`]), so
+/// an update costs no allocation for it; [`MetricUpdate::to_metric`] gives a complete
+/// [`Metric`] when one is needed.
+///
+/// ```
+/// use sparkplug_b::session::host::{HostApplication, HostConfig, HostEvent};
+/// use sparkplug_b::session::Timestamp;
+/// use sparkplug_b::topic::HostId;
+/// use sparkplug_b::{DataType, Metric, Payload, Quality, Value};
+///
+/// let mut host = HostApplication::new(HostConfig::new(HostId::new("scada")?));
+/// let now = Timestamp::from_millis(1_700_000_000_000);
+/// host.connect(now);
+/// host.handle_connected(now);
+/// let nbirth = Payload::new(1)
+///     .with_seq(0)
+///     .with_metric(Metric::new("bdSeq", 0i64).with_timestamp(1))
+///     .with_metric(Metric::new("Node Control/Rebirth", false).with_timestamp(1))
+///     .with_metric(Metric::new("Tank/Level", Value::Int8(0)).with_alias(8).with_timestamp(1));
+/// host.handle_publish(now, "spBv1.0/Plant/NBIRTH/Line1", &nbirth.encode_to_vec()?);
+/// // NDATA by alias: no name, no datatype, the Int8 sign-extended in a uint32.
+/// let ndata = Payload::new(2)
+///     .with_seq(1)
+///     .with_metric(Metric::aliased(8, Value::Int8(-1)).with_timestamp(2));
+/// host.handle_publish(now, "spBv1.0/Plant/NDATA/Line1", &ndata.encode_to_vec()?);
+/// let update = std::iter::from_fn(|| host.poll_event())
+///     .find_map(|event| match event {
+///         HostEvent::Metrics { metrics, .. } if metrics.len() == 1 => metrics.into_iter().next(),
+///         _ => None,
+///     })
+///     .unwrap();
+/// assert_eq!(update.name(), "Tank/Level");
+/// assert_eq!(update.datatype(), DataType::Int8);
+/// assert_eq!(update.value(), Some(&Value::Int8(-1)));
+/// assert_eq!((update.timestamp(), update.quality()), (Some(2), Quality::Good));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct MetricUpdate {
-    /// The metric, with its birth name and datatype filled in and its value read as that
-    /// datatype.
-    pub metric: Metric,
-    /// Its quality: the `Quality` property, GOOD when there is none, BAD when the property is
+    name: Arc<str>,
+    datatype: DataType,
+    alias: Option<u64>,
+    timestamp: Option<u64>,
+    value: Option<Value>,
+    is_null: bool,
+    is_historical: bool,
+    is_transient: bool,
+    /// Properties and metadata, which data metrics seldom carry: boxed, so that an update is
+    /// small enough to be moved without a call to `memcpy`.
+    extra: Option<Box<Extra>>,
+    quality: Quality,
+}
+
+/// The rarer parts of a [`MetricUpdate`].
+#[derive(Debug, Clone, PartialEq)]
+struct Extra {
+    properties: Option<PropertySet>,
+    metadata: Option<Box<MetaData>>,
+}
+
+impl MetricUpdate {
+    /// A received metric, typed already, under its birth name and datatype. Its own `name` and
+    /// `datatype` fields are not read.
+    pub(super) fn new(
+        name: Arc<str>,
+        datatype: DataType,
+        metric: Metric,
+        quality: Quality,
+    ) -> Self {
+        let Metric {
+            alias,
+            timestamp,
+            is_historical,
+            is_transient,
+            is_null,
+            metadata,
+            properties,
+            value,
+            ..
+        } = metric;
+        MetricUpdate {
+            name,
+            datatype,
+            alias,
+            timestamp,
+            value,
+            is_null,
+            is_historical,
+            is_transient,
+            extra: match (properties, metadata) {
+                (None, None) => None,
+                (properties, metadata) => Some(Box::new(Extra {
+                    properties,
+                    metadata,
+                })),
+            },
+            quality,
+        }
+    }
+
+    /// A metric that arrived with an alias, a timestamp and a value only (and its flags): what
+    /// [`MetricUpdate::new`] makes of such a metric, without building the [`Metric`] first.
+    #[inline]
+    pub(super) fn plain(
+        name: Arc<str>,
+        datatype: DataType,
+        alias: u64,
+        timestamp: Option<u64>,
+        value: Value,
+        is_historical: bool,
+        is_transient: bool,
+    ) -> Self {
+        MetricUpdate {
+            name,
+            datatype,
+            alias: Some(alias),
+            timestamp,
+            value: Some(value),
+            is_null: false,
+            is_historical,
+            is_transient,
+            extra: None,
+            quality: Quality::Good,
+        }
+    }
+
+    /// The metric's name, from its birth.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The name, shared with the host's record of the birth: cloning it copies no text.
+    pub fn shared_name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    /// The datatype, from the birth.
+    pub fn datatype(&self) -> DataType {
+        self.datatype
+    }
+
+    /// The alias the message used, if any.
+    pub fn alias(&self) -> Option<u64> {
+        self.alias
+    }
+
+    /// The metric timestamp the edge sent (UTC ms), if any.
+    pub fn timestamp(&self) -> Option<u64> {
+        self.timestamp
+    }
+
+    /// The value, read as [`MetricUpdate::datatype`]; `None` when it is null (or absent).
+    pub fn value(&self) -> Option<&Value> {
+        self.value.as_ref()
+    }
+
+    /// The `is_null` flag.
+    pub fn is_null(&self) -> bool {
+        self.is_null
+    }
+
+    /// The `is_historical` flag: historical values do not change the host's live values.
+    pub fn is_historical(&self) -> bool {
+        self.is_historical
+    }
+
+    /// The `is_transient` flag: the value should not be historized.
+    pub fn is_transient(&self) -> bool {
+        self.is_transient
+    }
+
+    /// The properties that came with the value.
+    pub fn properties(&self) -> Option<&PropertySet> {
+        self.extra.as_ref()?.properties.as_ref()
+    }
+
+    /// The metadata that came with the value.
+    pub fn metadata(&self) -> Option<&MetaData> {
+        self.extra.as_ref()?.metadata.as_deref()
+    }
+
+    /// The quality: the `Quality` property, GOOD when there is none, BAD when the property is
     /// not a valid quality code.
-    pub quality: Quality,
+    pub fn quality(&self) -> Quality {
+        self.quality
+    }
+
+    /// The update as a complete [`Metric`], with its birth name and datatype (copies the name).
+    pub fn to_metric(&self) -> Metric {
+        self.clone().into_metric()
+    }
+
+    /// The update as a complete [`Metric`], with its birth name and datatype (copies the name).
+    pub fn into_metric(self) -> Metric {
+        let (properties, metadata) = match self.extra {
+            Some(extra) => (extra.properties, extra.metadata),
+            None => (None, None),
+        };
+        Metric {
+            name: Some(String::from(&*self.name)),
+            alias: self.alias,
+            timestamp: self.timestamp,
+            datatype: Some(self.datatype),
+            is_historical: self.is_historical,
+            is_transient: self.is_transient,
+            is_null: self.is_null,
+            metadata,
+            properties,
+            value: self.value,
+        }
+    }
 }
 
 /// Why a device went offline.

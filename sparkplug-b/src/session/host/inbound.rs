@@ -2,6 +2,7 @@
 //! of DBIRTH, NDATA, DDATA and DDEATH.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::command;
 use super::config::HostConfig;
@@ -12,7 +13,7 @@ use super::rebirth::{RebirthLimiter, RebirthReason};
 use super::reorder::{Delivered, Outcome};
 use crate::session::{BdSeq, Seq, Timestamp, Transmit};
 use crate::topic::{DeviceId, EdgeNodeId, GroupId, MessageType};
-use crate::validate::{BDSEQ, Rule, validate};
+use crate::validate::{BDSEQ, Rule, Violation, validate};
 use crate::{AliasTable, DecodeError, Metric, Payload, Value};
 
 /// What the host has to send and to tell, in order.
@@ -20,6 +21,9 @@ use crate::{AliasTable, DecodeError, Metric, Payload, Value};
 pub(super) struct Outbox {
     pub(super) transmits: VecDeque<Transmit>,
     pub(super) events: VecDeque<HostEvent>,
+    /// Scratch space of the direct path (see `direct`), kept so that its allocation is reused
+    /// from one message to the next (cleared before each use).
+    pub(super) slots: Vec<Option<usize>>,
 }
 
 /// A message of an edge node's seq stream, kept until its turn.
@@ -42,6 +46,42 @@ pub(super) struct NodeCtx<'a> {
 }
 
 impl NodeCtx<'_> {
+    /// A message from this node (or its device `device`) received at `now`, as it arrived: an
+    /// NDATA or DDATA that is next in the seq stream is read straight from its bytes (see
+    /// `direct`); everything else is decoded, validated and handled.
+    pub(super) fn message(
+        &mut self,
+        node: &mut NodeState,
+        now: Timestamp,
+        device: Option<&str>,
+        message_type: MessageType,
+        bytes: &[u8],
+    ) {
+        if !self.direct_data(node, now, device, message_type, bytes) {
+            self.decode_and_handle(node, now, device, message_type, bytes);
+        }
+    }
+
+    /// The general way of a message: decoded, validated, then handled by its type (the seq
+    /// stream through the reorder buffer).
+    pub(super) fn decode_and_handle(
+        &mut self,
+        node: &mut NodeState,
+        now: Timestamp,
+        device: Option<&str>,
+        message_type: MessageType,
+        bytes: &[u8],
+    ) {
+        let device = device.map(|d| match node.devices.get_key_value(d) {
+            Some((id, _)) => id.clone(),
+            None => DeviceId::from_validated(d),
+        });
+        match Payload::decode_with(bytes, &self.config.decode_options) {
+            Ok(payload) => self.handle(node, now, device, message_type, payload),
+            Err(error) => self.malformed(node, now, device.as_ref(), message_type, &error),
+        }
+    }
+
     /// A decoded message from this node (or one of its devices) received at `now`.
     pub(super) fn handle(
         &mut self,
@@ -52,20 +92,7 @@ impl NodeCtx<'_> {
         payload: Payload,
     ) {
         if let Err(error) = validate(message_type, &payload) {
-            for v in &error.violations {
-                // Hosts accept any NBIRTH seq and resynchronise from it (SPARKPLUG.md 2.1).
-                if v.rule != Rule::NBirthSeqNotZero {
-                    let detail = format!("{message_type} {v}");
-                    let recommendation = v.rule.is_recommendation();
-                    self.violation(
-                        device.as_ref(),
-                        message_type,
-                        v.rule.tck_id_in(message_type),
-                        detail,
-                        recommendation,
-                    );
-                }
-            }
+            self.report(device.as_ref(), message_type, &error.violations);
         }
         match message_type {
             MessageType::NBirth => self.nbirth(node, now, payload),
@@ -206,7 +233,8 @@ impl NodeCtx<'_> {
             timestamp: payload.timestamp,
             out_of_sequence: false,
         };
-        self.metrics(node.bd_seq, None, stamp, birth_updates(payload.metrics));
+        let updates = birth_updates(payload.metrics, &node.metrics);
+        self.metrics(node.bd_seq, None, stamp, updates);
     }
 
     fn ndeath(&mut self, node: &mut NodeState, now: Timestamp, payload: &Payload) {
@@ -302,6 +330,24 @@ impl NodeCtx<'_> {
         }
     }
 
+    /// Reports the rules a message breaks, as [`validate`] found them.
+    pub(super) fn report(
+        &mut self,
+        device: Option<&DeviceId>,
+        message_type: MessageType,
+        violations: &[Violation],
+    ) {
+        for v in violations {
+            // Hosts accept any NBIRTH seq and resynchronise from it (SPARKPLUG.md 2.1).
+            if v.rule != Rule::NBirthSeqNotZero {
+                let detail = format!("{message_type} {v}");
+                let recommendation = v.rule.is_recommendation();
+                let tck_id = v.rule.tck_id_in(message_type);
+                self.violation(device, message_type, tck_id, detail, recommendation);
+            }
+        }
+    }
+
     pub(super) fn violation(
         &mut self,
         device: Option<&DeviceId>,
@@ -359,13 +405,23 @@ pub(super) fn birth_table(birth: &Payload) -> AliasTable {
     AliasTable::from_birth(&usable).unwrap_or_default()
 }
 
-/// The metrics of a birth as updates: typed already, with their quality.
-pub(super) fn birth_updates(metrics: Vec<Metric>) -> Vec<MetricUpdate> {
+/// The metrics of a birth as updates: typed already, with their quality, named with the names
+/// `store` (the [`MetricSet`] of the same birth) shares. Metrics without a name or a datatype
+/// (reported by validation) declare nothing and are left out.
+pub(super) fn birth_updates(metrics: Vec<Metric>, store: &MetricSet) -> Vec<MetricUpdate> {
     metrics
         .into_iter()
-        .map(|metric| MetricUpdate {
-            quality: quality_of(&metric),
-            metric,
+        .filter_map(|metric| {
+            let datatype = metric.datatype?;
+            let slot = store.slot_of(metric.name.as_deref()?)?;
+            let (name, _) = store.definition(slot)?;
+            let quality = quality_of(&metric);
+            Some(MetricUpdate::new(
+                Arc::clone(name),
+                datatype,
+                metric,
+                quality,
+            ))
         })
         .collect()
 }

@@ -58,6 +58,7 @@
 mod command;
 mod config;
 mod data;
+mod direct;
 mod error;
 mod event;
 mod inbound;
@@ -78,9 +79,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use inbound::{NodeCtx, Outbox};
 
-use crate::Payload;
 use crate::session::{ConnectOptions, DisconnectReason, Timestamp, Transmit};
-use crate::topic::{DeviceId, EdgeNodeId, GroupId, MessageType, NAMESPACE, StateMessage, Topic};
+use crate::topic::{
+    DeviceId, EdgeNodeId, GroupId, HostId, MessageType, NAMESPACE, StateMessage, TopicRef,
+};
 
 /// The host's connection to its broker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +95,40 @@ enum Connection {
     Online { t_connect: Timestamp },
     /// Death published after [`HostApplication::shutdown`]: waiting for the transport to close.
     AwaitingDisconnect,
+}
+
+/// One message of an edge node or its device, handed to the node's [`NodeCtx`]; the node's
+/// reorder timer follows its deadline.
+#[allow(clippy::too_many_arguments)]
+fn edge_message(
+    config: &HostConfig,
+    out: &mut Outbox,
+    timers: &mut BTreeSet<(Timestamp, GroupId, EdgeNodeId)>,
+    node: &mut node::NodeState,
+    now: Timestamp,
+    device: Option<&str>,
+    message_type: MessageType,
+    bytes: &[u8],
+) {
+    let (group, node_id) = (node.group.clone(), node.id.clone());
+    let before = node.seq.deadline();
+    let mut ctx = NodeCtx {
+        config,
+        out,
+        group: &group,
+        node_id: &node_id,
+        connected: true,
+    };
+    ctx.message(node, now, device, message_type, bytes);
+    let after = node.seq.deadline();
+    if before != after {
+        if let Some(before) = before {
+            timers.remove(&(before, group.clone(), node_id.clone()));
+        }
+        if let Some(after) = after {
+            timers.insert((after, group, node_id));
+        }
+    }
 }
 
 /// A Sparkplug B host application: STATE birth and death, per edge node presence, seq ordering,
@@ -180,7 +216,7 @@ impl HostApplication {
         if !matches!(self.connection, Connection::Online { .. }) {
             return;
         }
-        let parsed = match Topic::parse(topic) {
+        let parsed = match TopicRef::parse(topic) {
             Ok(parsed) => parsed,
             Err(error) => {
                 if topic.split('/').next() == Some(NAMESPACE) {
@@ -198,8 +234,8 @@ impl HostApplication {
             }
         };
         match parsed {
-            Topic::State { host } => self.handle_state(host, payload),
-            Topic::Node {
+            TopicRef::State { host } => self.handle_state(HostId::from_validated(host), payload),
+            TopicRef::Node {
                 group,
                 message_type,
                 node,
@@ -209,7 +245,7 @@ impl HostApplication {
                     self.handle_edge(now, group, node, None, message_type, payload);
                 }
             }
-            Topic::Device {
+            TopicRef::Device {
                 group,
                 message_type,
                 node,
@@ -351,44 +387,37 @@ impl HostApplication {
         }
     }
 
+    /// A message of edge node `node_id` of `group` (or of its device `device`), its identifiers
+    /// checked already. Nodes are looked up by name: only a node's first message allocates.
     fn handle_edge(
         &mut self,
         now: Timestamp,
-        group: GroupId,
-        node_id: EdgeNodeId,
-        device: Option<DeviceId>,
+        group: &str,
+        node_id: &str,
+        device: Option<&str>,
         message_type: MessageType,
         bytes: &[u8],
     ) {
-        let decoded = Payload::decode_with(bytes, &self.config.decode_options);
-        let node = self
-            .nodes
-            .entry(group.clone())
-            .or_default()
-            .entry(node_id.clone())
-            .or_insert_with(|| node::NodeState::new(now));
-        let before = node.seq.deadline();
-        let mut ctx = NodeCtx {
-            config: &self.config,
-            out: &mut self.out,
-            group: &group,
-            node_id: &node_id,
-            connected: true,
+        if !self.nodes.contains_key(group) {
+            self.nodes
+                .insert(GroupId::from_validated(group), BTreeMap::new());
+        }
+        let Some(nodes) = self.nodes.get_mut(group) else {
+            return;
         };
-        match decoded {
-            Ok(payload) => ctx.handle(node, now, device, message_type, payload),
-            Err(error) => ctx.malformed(node, now, device.as_ref(), message_type, &error),
+        let (config, out, timers) = (&self.config, &mut self.out, &mut self.timers);
+        if let Some(node) = nodes.get_mut(node_id) {
+            edge_message(config, out, timers, node, now, device, message_type, bytes);
+            return;
         }
-        let after = node.seq.deadline();
-        if before != after {
-            if let Some(before) = before {
-                self.timers
-                    .remove(&(before, group.clone(), node_id.clone()));
-            }
-            if let Some(after) = after {
-                self.timers.insert((after, group, node_id));
-            }
-        }
+        let (group, node_id) = (
+            GroupId::from_validated(group),
+            EdgeNodeId::from_validated(node_id),
+        );
+        let node = nodes
+            .entry(node_id.clone())
+            .or_insert_with(|| node::NodeState::new(group, node_id, now));
+        edge_message(config, out, timers, node, now, device, message_type, bytes);
     }
 
     /// The broker is gone: deliver what is held, mark everything STALE, stop the timers.

@@ -2,12 +2,14 @@
 //! and the last value and quality of every metric.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
+use super::event::MetricUpdate;
 use super::inbound::Held;
 use super::rebirth::RebirthLimiter;
 use super::reorder::SeqTracker;
 use crate::session::{BdSeq, Timestamp};
-use crate::topic::DeviceId;
+use crate::topic::{DeviceId, EdgeNodeId, GroupId};
 use crate::{AliasTable, DataType, Metric, Payload, PropertySet, Quality, Value};
 
 /// Whether an edge node or device is online, as far as the host knows.
@@ -72,7 +74,10 @@ pub(super) fn quality_of(metric: &Metric) -> Quality {
 #[derive(Debug, Clone, Default)]
 pub(super) struct MetricSet {
     metrics: Vec<MetricState>,
-    by_name: HashMap<String, usize>,
+    /// The name of each metric, shared with the [`MetricUpdate`](super::MetricUpdate)s that
+    /// name it.
+    names: Vec<Arc<str>>,
+    by_name: HashMap<Arc<str>, usize>,
     /// The metric of each definition of the birth's alias table, by the definition's position:
     /// live data is resolved through that table, so its updates find their metric without
     /// hashing the name again.
@@ -101,10 +106,12 @@ impl MetricSet {
                 quality: quality_of(metric),
                 quality_since: at,
             };
-            match set.by_name.get(name) {
+            match set.by_name.get(name.as_str()) {
                 Some(&i) => set.metrics[i] = state,
                 None => {
-                    set.by_name.insert(name.clone(), set.metrics.len());
+                    let shared: Arc<str> = Arc::from(name.as_str());
+                    set.by_name.insert(Arc::clone(&shared), set.metrics.len());
+                    set.names.push(shared);
                     set.metrics.push(state);
                 }
             }
@@ -117,55 +124,113 @@ impl MetricSet {
     pub(super) fn index_definitions(&mut self, table: &AliasTable) {
         self.by_definition = table
             .iter()
-            .map(|d| self.by_name.get(&d.name).copied())
+            .map(|d| self.by_name.get(d.name.as_str()).copied())
             .collect();
     }
 
-    /// Takes a live metric resolved as definition `definition` of the birth's alias table
-    /// (see [`AliasTable::resolve_indexed`]), received at `at`.
-    pub(super) fn update_definition(&mut self, definition: usize, metric: &Metric, at: Timestamp) {
-        match self.by_definition.get(definition).copied().flatten() {
-            Some(i) => {
-                if let Some(state) = self.metrics.get_mut(i) {
-                    apply(state, metric, at);
-                }
-            }
-            None => self.update(metric, at),
+    /// The position of the metric that definition `definition` of the birth's alias table
+    /// names (see [`MetricSet::index_definitions`]), or of the metric named `name`.
+    pub(super) fn slot(&self, definition: usize, name: &str) -> Option<usize> {
+        match self.by_definition.get(definition) {
+            Some(Some(i)) => Some(*i),
+            _ => self.by_name.get(name).copied(),
         }
     }
 
-    /// Takes a resolved live metric (named by its birth) received at `at`.
-    pub(super) fn update(&mut self, metric: &Metric, at: Timestamp) {
-        let Some(state) = metric
-            .name
-            .as_deref()
-            .and_then(|name| self.by_name.get(name))
-            .and_then(|&i| self.metrics.get_mut(i))
-        else {
-            return;
-        };
-        apply(state, metric, at);
+    /// The position of the metric that definition `definition` of the birth's alias table
+    /// names, if [`MetricSet::index_definitions`] linked it.
+    #[inline]
+    pub(super) fn slot_of_definition(&self, definition: usize) -> Option<usize> {
+        self.by_definition.get(definition).copied().flatten()
+    }
+
+    /// The metric named `name`, by position.
+    pub(super) fn slot_of(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The shared name and the datatype of the metric at `slot`.
+    #[inline]
+    pub(super) fn definition(&self, slot: usize) -> Option<(&Arc<str>, DataType)> {
+        Some((self.names.get(slot)?, self.metrics.get(slot)?.datatype))
+    }
+
+    /// Takes a live metric for the metric at `slot`, received at `at`.
+    pub(super) fn update_slot(&mut self, slot: usize, metric: &MetricUpdate, at: Timestamp) {
+        if let Some(state) = self.metrics.get_mut(slot) {
+            apply(state, metric, at);
+        }
     }
 }
 
-/// Sets a metric's live value, timestamp, properties and quality from a received metric.
-fn apply(state: &mut MetricState, metric: &Metric, at: Timestamp) {
-    {
-        if metric.is_null {
-            state.value = None;
-        } else if let Some(value) = &metric.value {
-            state.value = Some(value.clone());
-        }
-        if metric.timestamp.is_some() {
-            state.timestamp = metric.timestamp;
-        }
-        state.properties.clone_from(&metric.properties);
-        let quality = quality_of(metric);
-        if quality != state.quality {
-            state.quality = quality;
-            state.quality_since = at;
-        }
+/// Sets a metric's live value, timestamp, properties and quality from a received update.
+fn apply(state: &mut MetricState, update: &MetricUpdate, at: Timestamp) {
+    if update.is_null() {
+        state.value = None;
+    } else if let Some(value) = update.value() {
+        set_live(&mut state.value, value);
     }
+    if update.timestamp().is_some() {
+        state.timestamp = update.timestamp();
+    }
+    match (&mut state.properties, update.properties()) {
+        (None, None) => {}
+        (old, new) => *old = new.cloned(),
+    }
+    let quality = update.quality();
+    if quality != state.quality {
+        state.quality = quality;
+        state.quality_since = at;
+    }
+}
+
+/// Copies `value` into a live value. Scalars (what live data mostly is) are copied without a
+/// call to `clone`, and a scalar they replace needs no drop.
+#[inline]
+fn set_live(live: &mut Option<Value>, value: &Value) {
+    let scalar = match *value {
+        Value::Int8(x) => Value::Int8(x),
+        Value::Int16(x) => Value::Int16(x),
+        Value::Int32(x) => Value::Int32(x),
+        Value::Int64(x) => Value::Int64(x),
+        Value::UInt8(x) => Value::UInt8(x),
+        Value::UInt16(x) => Value::UInt16(x),
+        Value::UInt32(x) => Value::UInt32(x),
+        Value::UInt64(x) => Value::UInt64(x),
+        Value::Float(x) => Value::Float(x),
+        Value::Double(x) => Value::Double(x),
+        Value::Boolean(x) => Value::Boolean(x),
+        Value::DateTime(x) => Value::DateTime(x),
+        _ => {
+            *live = Some(value.clone());
+            return;
+        }
+    };
+    match live {
+        // A scalar owns nothing: forgetting it frees nothing.
+        Some(old) if is_scalar(old) => core::mem::forget(core::mem::replace(old, scalar)),
+        _ => *live = Some(scalar),
+    }
+}
+
+/// Whether a value owns no heap memory.
+#[inline]
+fn is_scalar(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::Int8(_)
+            | Value::Int16(_)
+            | Value::Int32(_)
+            | Value::Int64(_)
+            | Value::UInt8(_)
+            | Value::UInt16(_)
+            | Value::UInt32(_)
+            | Value::UInt64(_)
+            | Value::Float(_)
+            | Value::Double(_)
+            | Value::Boolean(_)
+            | Value::DateTime(_)
+    )
 }
 
 impl MetricSet {
@@ -191,6 +256,7 @@ impl MetricSet {
 /// What the host knows of one device.
 #[derive(Debug, Clone)]
 pub struct DeviceState {
+    pub(super) id: DeviceId,
     pub(super) presence: Presence,
     pub(super) since: Timestamp,
     pub(super) aliases: AliasTable,
@@ -198,8 +264,9 @@ pub struct DeviceState {
 }
 
 impl DeviceState {
-    pub(super) fn new(now: Timestamp) -> Self {
+    pub(super) fn new(id: DeviceId, now: Timestamp) -> Self {
         DeviceState {
+            id,
             presence: Presence::AwaitingRebirth,
             since: now,
             aliases: AliasTable::new(),
@@ -256,6 +323,8 @@ impl DeviceState {
 /// What the host knows of one edge node and its devices.
 #[derive(Debug, Clone)]
 pub struct NodeState {
+    pub(super) group: GroupId,
+    pub(super) id: EdgeNodeId,
     pub(super) presence: Presence,
     pub(super) since: Timestamp,
     pub(super) bd_seq: Option<BdSeq>,
@@ -268,8 +337,10 @@ pub struct NodeState {
 }
 
 impl NodeState {
-    pub(super) fn new(now: Timestamp) -> Self {
+    pub(super) fn new(group: GroupId, id: EdgeNodeId, now: Timestamp) -> Self {
         NodeState {
+            group,
+            id,
             presence: Presence::AwaitingRebirth,
             since: now,
             bd_seq: None,
@@ -384,33 +455,51 @@ mod tests {
         assert_eq!(set.get("Note").unwrap().value, None);
     }
 
+    /// The update the host would make of `metric` for the metric at `slot`.
+    fn update_for(set: &MetricSet, slot: usize, metric: Metric) -> MetricUpdate {
+        let (name, datatype) = set.definition(slot).unwrap();
+        let quality = quality_of(&metric);
+        MetricUpdate::new(Arc::clone(name), datatype, metric, quality)
+    }
+
     #[test]
     fn updates_keep_values_and_track_quality() {
         let mut set = MetricSet::from_birth(&birth(), t(5));
+        let slot = set.slot_of("Temp").unwrap();
         let bad = PropertySet::new().with(QUALITY, PropertyValue::new(Quality::Bad.code()));
-        let mut m = Metric::new("Temp", 2.5)
+        let mut m = Metric::aliased(1, 2.5)
             .with_timestamp(7)
             .with_properties(bad);
-        set.update(&m, t(8));
+        set.update_slot(slot, &update_for(&set, slot, m.clone()), t(8));
         let temp = set.get("Temp").unwrap();
         assert_eq!(temp.value, Some(Value::Double(2.5)));
         assert_eq!(
             (temp.quality, temp.quality_since, temp.timestamp),
             (Quality::Bad, t(8), Some(7))
         );
+        assert!(temp.properties.is_some());
         m.properties = None;
         m.is_null = true;
         m.value = None;
-        set.update(&m, t(9));
-        assert_eq!(set.get("Temp").unwrap().value, None);
-        assert_eq!(set.get("Temp").unwrap().quality, Quality::Good);
-        // Unknown names are ignored.
-        set.update(&Metric::new("Nope", 1.0), t(9));
-        assert!(set.get("Nope").is_none());
+        m.timestamp = None;
+        set.update_slot(slot, &update_for(&set, slot, m), t(9));
+        let temp = set.get("Temp").unwrap();
+        assert_eq!((&temp.value, &temp.properties), (&None, &None));
+        assert_eq!((temp.quality, temp.timestamp), (Quality::Good, Some(7)));
+        // A value where there was none, and a slot the set does not have.
+        let note = set.slot_of("Note").unwrap();
+        set.update_slot(
+            note,
+            &update_for(&set, note, Metric::aliased(2, "hi")),
+            t(9),
+        );
+        assert_eq!(set.get("Note").unwrap().value, Some(Value::from("hi")));
+        set.update_slot(99, &update_for(&set, note, Metric::aliased(2, "x")), t(9));
+        assert_eq!(set.iter().count(), 3);
     }
 
     #[test]
-    fn updates_by_definition_find_the_same_metric_as_by_name() {
+    fn definitions_find_the_same_metric_as_names() {
         let birth = birth();
         let table = crate::AliasTable::from_birth(&Payload {
             // The unnamed metric cannot be in an alias table.
@@ -421,18 +510,22 @@ mod tests {
         let mut set = MetricSet::from_birth(&birth, t(5));
         set.index_definitions(&table);
         let mut m = Metric::aliased(1, 4.5).with_timestamp(8);
-        let definition = table.resolve_indexed(&mut m).unwrap();
-        set.update_definition(definition, &m, t(8));
-        assert_eq!(set.get("Temp").unwrap().value, Some(Value::Double(4.5)));
+        let definition = table.resolve_unnamed(&mut m).unwrap();
+        assert_eq!(m.name, None);
+        let slot = set.slot(definition, "Temp").unwrap();
+        assert_eq!(Some(slot), set.slot_of("Temp"));
+        let (name, datatype) = set.definition(slot).unwrap();
+        assert_eq!((&**name, datatype), ("Temp", DataType::Double));
         // An index the set does not know falls back to the name.
-        set.update_definition(99, &Metric::new("Temp", 5.5), t(9));
-        assert_eq!(set.get("Temp").unwrap().value, Some(Value::Double(5.5)));
+        assert_eq!(set.slot(99, "Temp"), Some(slot));
+        assert_eq!(set.slot(99, "Nope"), None);
     }
 
     /// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale
     #[test]
     fn going_offline_marks_stale_once() {
-        let mut node = NodeState::new(t(0));
+        let (group, id) = (GroupId::new("G").unwrap(), EdgeNodeId::new("E").unwrap());
+        let mut node = NodeState::new(group, id, t(0));
         node.metrics = MetricSet::from_birth(&birth(), t(1));
         assert!(node.go(Presence::Online, t(1)));
         assert!(!node.go(Presence::Online, t(2)));

@@ -157,20 +157,7 @@ impl<T> SeqTracker<T> {
         let ahead = expected.distance_to(seq);
         if ahead == 0 {
             outcome.deliver.push(in_order(seq, item));
-            let mut next = seq.next();
-            while let Some(i) = self.held.iter().position(|(s, _)| *s == next) {
-                let (s, item) = self.held.swap_remove(i);
-                outcome.deliver.push(in_order(s, item));
-                next = next.next();
-            }
-            self.expected = Some(next);
-            if self.held.is_empty() {
-                // The gap is filled (or there was none): cancel the timer.
-                self.deadline = None;
-                self.frontier = next;
-            } else if expected.distance_to(self.frontier) < expected.distance_to(next) {
-                self.frontier = next;
-            }
+            self.advance_into(seq, &mut outcome.deliver);
             return outcome;
         }
         if ahead >= AHEAD_WINDOW {
@@ -209,6 +196,42 @@ impl<T> SeqTracker<T> {
             outcome.rebirth = Some(RebirthReason::ReorderBufferFull);
         }
         outcome
+    }
+
+    /// Whether a message with seq `seq` is the one to deliver next: [`SeqTracker::accept`] would
+    /// hand it back at once, in order.
+    #[inline]
+    pub(super) fn is_next(&self, seq: Seq) -> bool {
+        self.expected.is_none_or(|expected| expected == seq)
+    }
+
+    /// The message with seq `seq`, the next one ([`SeqTracker::is_next`]), was processed by the
+    /// caller without going through [`SeqTracker::accept`]: the tracker moves past it and hands
+    /// back, in order, the held messages that now follow (what `accept` would have delivered
+    /// after it).
+    pub(super) fn advance(&mut self, seq: Seq) -> Vec<Delivered<T>> {
+        let mut deliver = Vec::new();
+        self.advance_into(seq, &mut deliver);
+        deliver
+    }
+
+    /// Moves past the in-order `seq`, appending the held messages that follow it to `deliver`.
+    fn advance_into(&mut self, seq: Seq, deliver: &mut Vec<Delivered<T>>) {
+        let expected = self.expected.unwrap_or(seq);
+        let mut next = seq.next();
+        while let Some(i) = self.held.iter().position(|(s, _)| *s == next) {
+            let (s, item) = self.held.swap_remove(i);
+            deliver.push(in_order(s, item));
+            next = next.next();
+        }
+        self.expected = Some(next);
+        if self.held.is_empty() {
+            // The gap is filled (or there was none): cancel the timer.
+            self.deadline = None;
+            self.frontier = next;
+        } else if expected.distance_to(self.frontier) < expected.distance_to(next) {
+            self.frontier = next;
+        }
     }
 
     /// Fires the reorder timer if it is due at `now`: everything held is delivered out of
@@ -339,6 +362,33 @@ mod tests {
         assert_eq!(delivered(&outcome), [(1, false), (2, false)]);
         assert_eq!(tracker.deadline(), Some(t(2000)), "5 is still waiting");
         assert_eq!(tracker.held(), 1);
+    }
+
+    /// `advance` is `accept` of the next seq, for a caller that processed the message itself.
+    #[test]
+    fn advancing_past_the_next_seq_matches_accepting_it() {
+        let mut accepted = tracker_at(0);
+        let mut advanced = tracker_at(0);
+        for tracker in [&mut accepted, &mut advanced] {
+            tracker.accept(t(0), s(2), 2, TIMEOUT, 8);
+            tracker.accept(t(0), s(3), 3, TIMEOUT, 8);
+            tracker.accept(t(0), s(6), 6, TIMEOUT, 8);
+        }
+        assert!(advanced.is_next(s(1)) && !advanced.is_next(s(2)));
+        let outcome = accepted.accept(t(1), s(1), 1, TIMEOUT, 8);
+        let rest = advanced.advance(s(1));
+        assert_eq!(delivered(&outcome)[1..], [(2, false), (3, false)]);
+        let rest: Vec<_> = rest.iter().map(|d| (d.item, d.out_of_sequence)).collect();
+        assert_eq!(rest, [(2, false), (3, false)]);
+        for tracker in [&accepted, &advanced] {
+            assert_eq!(tracker.expected(), Some(s(4)));
+            assert_eq!((tracker.held(), tracker.deadline()), (1, Some(t(2000))));
+        }
+        // Unsynchronised: any seq is next.
+        let mut fresh = SeqTracker::<u8>::default();
+        assert!(fresh.is_next(s(9)));
+        assert!(fresh.advance(s(9)).is_empty());
+        assert_eq!(fresh.expected(), Some(s(10)));
     }
 
     #[test]

@@ -21,7 +21,9 @@ mod termination;
 
 use core::time::Duration;
 
-use sparkplug_b::session::host::{DeviceState, HostConfig, HostEvent, MetricState, NodeState};
+use sparkplug_b::session::host::{
+    DeviceState, HostConfig, HostEvent, MetricState, MetricUpdate, NodeState,
+};
 use sparkplug_b::session::{
     EdgeEvent, EdgeNode, EdgeNodeConfig, EdgeState, HostApplication, MetricSpec, Publish, QoS,
     Timestamp,
@@ -346,7 +348,7 @@ fn batches(events: &[HostEvent]) -> Vec<Batch> {
                 out_of_sequence: *out_of_sequence,
                 received_at: *received_at,
                 timestamp: *timestamp,
-                metrics: metrics.iter().map(|u| u.metric.clone()).collect(),
+                metrics: metrics.iter().map(MetricUpdate::to_metric).collect(),
             }),
             _ => None,
         })

@@ -1,6 +1,7 @@
 //! Scenario tests of the host application: real encoded payloads in, decoded transmits and
 //! events out. Each test names the TCK assertions it checks.
 
+mod direct;
 mod nodes;
 mod ordering;
 mod state;
@@ -175,10 +176,7 @@ pub(super) fn metric_events(events: &[HostEvent]) -> Vec<(String, Option<u8>, bo
                 message_type.to_string(),
                 seq.map(|s| s.value()),
                 *out_of_sequence,
-                metrics
-                    .iter()
-                    .map(|m| m.metric.name.clone().unwrap_or_default())
-                    .collect(),
+                metrics.iter().map(|m| m.name().to_owned()).collect(),
             )),
             _ => None,
         })

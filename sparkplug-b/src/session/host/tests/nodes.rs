@@ -1,9 +1,9 @@
 //! Births, deaths, data and metric quality.
 
 use super::*;
-use crate::Quality;
 use crate::session::BdSeq;
 use crate::session::host::{DeviceOfflineCause, Presence, RebirthReason};
+use crate::{DataType, Quality};
 
 fn quality(host: &HostApplication, device: Option<&DeviceId>, name: &str) -> (Quality, Timestamp) {
     let m = host.metric(&g(), &e(), device, name).unwrap();
@@ -76,9 +76,10 @@ fn births_and_data_resolve_through_the_birth() {
         (*out_of_sequence, *bd_seq, device),
         (false, Some(BdSeq::new(3)), &None)
     );
-    assert_eq!(metrics[0].metric.name.as_deref(), Some("Offset"));
-    assert_eq!(metrics[0].metric.value, Some(Value::Int8(-1)));
-    assert_eq!(metrics[0].quality, Quality::Good);
+    assert_eq!(metrics[0].name(), "Offset");
+    assert_eq!(metrics[0].datatype(), DataType::Int8);
+    assert_eq!(metrics[0].value(), Some(&Value::Int8(-1)));
+    assert_eq!(metrics[0].quality(), Quality::Good);
     let stored = host.metric(&g(), &e(), None, "Offset").unwrap();
     assert_eq!(
         (&stored.value, stored.timestamp),
@@ -381,8 +382,8 @@ fn historical_values_and_quality_properties() {
         panic!("{seen:?}")
     };
     assert_eq!(device, &Some(d()));
-    assert!(metrics[0].metric.is_historical);
-    assert_eq!(metrics[1].quality, Quality::Bad);
+    assert!(metrics[0].is_historical());
+    assert_eq!(metrics[1].quality(), Quality::Bad);
     assert_eq!(
         host.metric(&g(), &e(), Some(&d()), "Level").unwrap().value,
         Some(Value::UInt16(7))
