@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn it_accepts_connections_once_started() {
-        let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
         start(addr, 10).unwrap();
         TcpStream::connect(addr).unwrap();
     }

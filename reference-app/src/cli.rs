@@ -95,7 +95,12 @@ pub struct Options {
     #[arg(long, global = true, env = "ICEPLANT_MQTT_USERNAME")]
     pub mqtt_username: Option<String>,
     /// The broker password.
-    #[arg(long, global = true, env = "ICEPLANT_MQTT_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ICEPLANT_MQTT_PASSWORD",
+        hide_env_values = true
+    )]
     pub mqtt_password: Option<String>,
     /// A PEM file of CA certificates for a TLS broker.
     #[arg(long, global = true, env = "ICEPLANT_MQTT_CA_FILE")]
@@ -104,7 +109,12 @@ pub struct Options {
     #[arg(long, global = true, env = "ICEPLANT_BROKER_ADDR")]
     pub broker_addr: Option<SocketAddr>,
     /// The SQL store: `sqlite://FILE` or `mysql://user:pass@host/db`.
-    #[arg(long, global = true, env = "ICEPLANT_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ICEPLANT_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// The data directory (SQLite file, Parquet archive, spill files).
     #[arg(long, global = true, env = "ICEPLANT_DATA_DIR")]
@@ -131,13 +141,23 @@ pub struct Options {
     #[arg(long, global = true, env = "ICEPLANT_HOST_ID")]
     pub host_id: Option<String>,
     /// Store only these Sparkplug groups (repeat or separate with commas).
-    #[arg(long = "group", global = true, env = "ICEPLANT_GROUPS", value_delimiter = ',')]
+    #[arg(
+        long = "group",
+        global = true,
+        env = "ICEPLANT_GROUPS",
+        value_delimiter = ','
+    )]
     pub groups: Vec<String>,
     /// Where the REST API listens.
     #[arg(long, global = true, env = "ICEPLANT_API_ADDR")]
     pub api_addr: Option<SocketAddr>,
     /// A bearer token the API requires for commands.
-    #[arg(long, global = true, env = "ICEPLANT_API_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ICEPLANT_API_TOKEN",
+        hide_env_values = true
+    )]
     pub api_token: Option<String>,
 }
 
@@ -156,7 +176,12 @@ impl Options {
         set(&mut m.broker_addr, self.broker_addr);
         set(&mut m.host_id, self.host_id.clone());
         if !self.groups.is_empty() {
-            m.groups = self.groups.iter().filter(|g| !g.is_empty()).cloned().collect();
+            m.groups = self
+                .groups
+                .iter()
+                .filter(|g| !g.is_empty())
+                .cloned()
+                .collect();
         }
         let s = &mut config.storage;
         set(&mut s.database_url, self.database_url.clone());
@@ -239,7 +264,11 @@ mod tests {
     fn a_bad_flag_value_is_a_clear_error() {
         let err = parse(&["--api-addr", "localhost"]).unwrap_err();
         assert!(err.to_string().contains("--api-addr"), "{err}");
-        let err = parse(&["--speed", "0"]).unwrap().options.resolve().unwrap_err();
+        let err = parse(&["--speed", "0"])
+            .unwrap()
+            .options
+            .resolve()
+            .unwrap_err();
         assert!(err.to_string().contains("speed"), "{err}");
     }
 
@@ -250,6 +279,9 @@ mod tests {
             .options
             .resolve()
             .unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/iceplant.toml"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/iceplant.toml"),
+            "{err}"
+        );
     }
 }

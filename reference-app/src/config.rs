@@ -80,7 +80,12 @@ pub struct SimSection {
 
 impl Default for SimSection {
     fn default() -> Self {
-        SimSection { enabled: true, config: None, seed: 1, speed: 1.0 }
+        SimSection {
+            enabled: true,
+            config: None,
+            seed: 1,
+            speed: 1.0,
+        }
     }
 }
 
@@ -113,7 +118,10 @@ impl StorageSection {
     /// The SQL store's URL, defaulted into the data directory.
     pub fn database_url(&self) -> String {
         if self.database_url.trim().is_empty() {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("iceplant.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("iceplant.db").display()
+            )
         } else {
             self.database_url.clone()
         }
@@ -121,7 +129,9 @@ impl StorageSection {
 
     /// The Parquet archive's directory, defaulted into the data directory.
     pub fn parquet_dir(&self) -> PathBuf {
-        self.parquet_dir.clone().unwrap_or_else(|| self.data_dir.join("parquet"))
+        self.parquet_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("parquet"))
     }
 
     /// Where the delivery layer spills when a sink is down.
@@ -245,9 +255,14 @@ pub enum ConfigError {
 impl AppConfig {
     /// Reads a TOML file over the defaults.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        Self::from_toml(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Parses TOML over the defaults.
@@ -264,7 +279,9 @@ impl AppConfig {
             )));
         }
         if self.mqtt.host_id.trim().is_empty() {
-            return Err(ConfigError::Invalid("mqtt.host_id must not be empty".to_owned()));
+            return Err(ConfigError::Invalid(
+                "mqtt.host_id must not be empty".to_owned(),
+            ));
         }
         for job in &self.reports.jobs {
             if job.window_s == 0 {
@@ -277,7 +294,10 @@ impl AppConfig {
         let mut names: Vec<&str> = self.reports.jobs.iter().map(|j| j.name.as_str()).collect();
         names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(ConfigError::Invalid(format!("report job {:?} is defined twice", pair[0])));
+            return Err(ConfigError::Invalid(format!(
+                "report job {:?} is defined twice",
+                pair[0]
+            )));
         }
         Ok(())
     }

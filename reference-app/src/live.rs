@@ -83,13 +83,11 @@ pub(crate) fn of(event: &HostEvent) -> Option<LiveEvent> {
             message_type: message_type.to_string(),
             values: metrics
                 .iter()
-                .filter_map(|u| {
-                    Some(LiveValue {
-                        name: u.metric.name.clone()?,
-                        timestamp_ms: u.metric.timestamp,
-                        value: u.metric.value.clone(),
-                        quality: u.quality.code(),
-                    })
+                .map(|u| LiveValue {
+                    name: u.name().to_owned(),
+                    timestamp_ms: u.timestamp(),
+                    value: u.value().cloned(),
+                    quality: u.quality().code(),
                 })
                 .collect(),
         },

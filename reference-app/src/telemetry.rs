@@ -82,16 +82,47 @@ impl Telemetry {
     pub(crate) fn prometheus(&self) -> String {
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP iceplant_{name} {help}\n# TYPE iceplant_{name} counter");
+            let _ = writeln!(
+                out,
+                "# HELP iceplant_{name} {help}\n# TYPE iceplant_{name} counter"
+            );
             let _ = writeln!(out, "iceplant_{name} {value}");
         };
-        counter("messages_total", "Sparkplug messages with metrics received.", Self::get(&self.messages));
-        counter("metrics_total", "Metric values received.", Self::get(&self.metrics));
-        counter("decode_errors_total", "Payloads that did not decode.", Self::get(&self.decode_errors));
-        counter("violations_total", "Sparkplug rule violations seen.", Self::get(&self.violations));
-        counter("seq_gaps_total", "Seq gaps seen.", Self::get(&self.seq_gaps));
-        counter("rebirth_requests_total", "Rebirth requests sent.", Self::get(&self.rebirth_requests));
-        counter("host_events_dropped_total", "Host events dropped by a full channel.", Self::get(&self.events_dropped));
+        counter(
+            "messages_total",
+            "Sparkplug messages with metrics received.",
+            Self::get(&self.messages),
+        );
+        counter(
+            "metrics_total",
+            "Metric values received.",
+            Self::get(&self.metrics),
+        );
+        counter(
+            "decode_errors_total",
+            "Payloads that did not decode.",
+            Self::get(&self.decode_errors),
+        );
+        counter(
+            "violations_total",
+            "Sparkplug rule violations seen.",
+            Self::get(&self.violations),
+        );
+        counter(
+            "seq_gaps_total",
+            "Seq gaps seen.",
+            Self::get(&self.seq_gaps),
+        );
+        counter(
+            "rebirth_requests_total",
+            "Rebirth requests sent.",
+            Self::get(&self.rebirth_requests),
+        );
+        counter(
+            "host_events_dropped_total",
+            "Host events dropped by a full channel.",
+            Self::get(&self.events_dropped),
+        );
         let _ = writeln!(
             out,
             "# HELP iceplant_nodes_online Edge nodes online.\n# TYPE iceplant_nodes_online gauge\n\
@@ -106,18 +137,61 @@ impl Telemetry {
         );
         let sinks = self.sinks();
         let series: [(&str, &str, &str, fn(&SinkGauge) -> u64); 7] = [
-            ("sink_rows_written_total", "counter", "Records written by each sink.", |s| s.rows_written),
-            ("sink_retries_total", "counter", "Writes retried by each sink.", |s| s.retries),
-            ("sink_dropped_rows_total", "counter", "Records dropped by each sink (spill full).", |s| s.dropped_rows),
-            ("sink_rejected_rows_total", "counter", "Records refused by each sink.", |s| s.rejected_rows),
-            ("sink_spill_rows", "gauge", "Records waiting in each sink's spill file.", |s| s.spilled_rows),
-            ("sink_spill_bytes", "gauge", "Size of each sink's spill file.", |s| s.spill_bytes),
-            ("sink_lag_ms", "gauge", "How far each sink is behind, in milliseconds.", |s| s.lag_ms),
+            (
+                "sink_rows_written_total",
+                "counter",
+                "Records written by each sink.",
+                |s| s.rows_written,
+            ),
+            (
+                "sink_retries_total",
+                "counter",
+                "Writes retried by each sink.",
+                |s| s.retries,
+            ),
+            (
+                "sink_dropped_rows_total",
+                "counter",
+                "Records dropped by each sink (spill full).",
+                |s| s.dropped_rows,
+            ),
+            (
+                "sink_rejected_rows_total",
+                "counter",
+                "Records refused by each sink.",
+                |s| s.rejected_rows,
+            ),
+            (
+                "sink_spill_rows",
+                "gauge",
+                "Records waiting in each sink's spill file.",
+                |s| s.spilled_rows,
+            ),
+            (
+                "sink_spill_bytes",
+                "gauge",
+                "Size of each sink's spill file.",
+                |s| s.spill_bytes,
+            ),
+            (
+                "sink_lag_ms",
+                "gauge",
+                "How far each sink is behind, in milliseconds.",
+                |s| s.lag_ms,
+            ),
         ];
         for (name, kind, help, value) in series {
-            let _ = writeln!(out, "# HELP iceplant_{name} {help}\n# TYPE iceplant_{name} {kind}");
+            let _ = writeln!(
+                out,
+                "# HELP iceplant_{name} {help}\n# TYPE iceplant_{name} {kind}"
+            );
             for sink in &sinks {
-                let _ = writeln!(out, "iceplant_{name}{{sink=\"{}\"}} {}", sink.name, value(sink));
+                let _ = writeln!(
+                    out,
+                    "iceplant_{name}{{sink=\"{}\"}} {}",
+                    sink.name,
+                    value(sink)
+                );
             }
         }
         out
@@ -132,13 +206,24 @@ mod tests {
     fn the_exposition_has_every_series_once_with_help_and_type() {
         let t = Telemetry::default();
         Telemetry::add(&t.metrics, 5);
-        t.set_sinks(vec![SinkGauge { name: "sqlite".into(), rows_written: 7, ..SinkGauge::default() }]);
+        t.set_sinks(vec![SinkGauge {
+            name: "sqlite".into(),
+            rows_written: 7,
+            ..SinkGauge::default()
+        }]);
         let text = t.prometheus();
         assert!(text.contains("iceplant_metrics_total 5\n"), "{text}");
-        assert!(text.contains("iceplant_sink_rows_written_total{sink=\"sqlite\"} 7\n"), "{text}");
+        assert!(
+            text.contains("iceplant_sink_rows_written_total{sink=\"sqlite\"} 7\n"),
+            "{text}"
+        );
         for line in text.lines().filter(|l| l.starts_with("# TYPE")) {
             let name = line.split_whitespace().nth(2).unwrap();
-            assert_eq!(text.matches(&format!("# TYPE {name} ")).count(), 1, "{name}");
+            assert_eq!(
+                text.matches(&format!("# TYPE {name} ")).count(),
+                1,
+                "{name}"
+            );
             assert!(text.contains(&format!("# HELP {name} ")), "{name}");
         }
     }

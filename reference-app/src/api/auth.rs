@@ -20,7 +20,11 @@ fn authorized(state: &ApiState, request: &Request) -> bool {
     // Compared in constant time so response timing does not reveal a prefix of the token.
     given.is_some_and(|given| {
         given.len() == token.len()
-            && given.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            && given
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     })
 }
 

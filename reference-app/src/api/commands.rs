@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use axum::Json;
-use axum::extract::{Path, State};
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as JsonValue;
 use sparkplug_b::driver::HostHandle;
@@ -60,7 +60,9 @@ pub(crate) async fn rebirth(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let commands = state.commands()?;
     commands.request_rebirth(&group, &node).await?;
-    Ok(Json(serde_json::json!({ "requested": "rebirth", "group": group, "node": node })))
+    Ok(Json(
+        serde_json::json!({ "requested": "rebirth", "group": group, "node": node }),
+    ))
 }
 
 /// `POST /api/v1/nodes/{group}/{node}/write`
@@ -71,7 +73,9 @@ pub(crate) async fn write_node(
 ) -> Result<Json<Written>, ApiError> {
     let Json(body) = body?;
     let commands = state.commands()?;
-    let written = commands.write_metric(&group, &node, None, &body.metric, &body.value).await?;
+    let written = commands
+        .write_metric(&group, &node, None, &body.metric, &body.value)
+        .await?;
     Ok(Json(written))
 }
 
@@ -83,8 +87,9 @@ pub(crate) async fn write_device(
 ) -> Result<Json<Written>, ApiError> {
     let Json(body) = body?;
     let commands = state.commands()?;
-    let written =
-        commands.write_metric(&group, &node, Some(&device), &body.metric, &body.value).await?;
+    let written = commands
+        .write_metric(&group, &node, Some(&device), &body.metric, &body.value)
+        .await?;
     Ok(Json(written))
 }
 
@@ -102,8 +107,8 @@ impl HostCommands {
 }
 
 fn ids(group: &str, node: &str) -> Result<(GroupId, EdgeNodeId), ApiError> {
-    let group = GroupId::new(group)
-        .map_err(|e| ApiError::bad_request(format!("group {group:?}: {e}")))?;
+    let group =
+        GroupId::new(group).map_err(|e| ApiError::bad_request(format!("group {group:?}: {e}")))?;
     let node = EdgeNodeId::new(node)
         .map_err(|e| ApiError::bad_request(format!("edge node {node:?}: {e}")))?;
     Ok((group, node))
@@ -127,20 +132,31 @@ impl Commands for HostCommands {
     ) -> Result<Written, ApiError> {
         let (group, node) = ids(group, node)?;
         let device = device
-            .map(|d| DeviceId::new(d).map_err(|e| ApiError::bad_request(format!("device {d:?}: {e}"))))
+            .map(|d| {
+                DeviceId::new(d).map_err(|e| ApiError::bad_request(format!("device {d:?}: {e}")))
+            })
             .transpose()?;
-        let (g, n, d, name) = (group.clone(), node.clone(), device.clone(), metric.to_owned());
+        let (g, n, d, name) = (
+            group.clone(),
+            node.clone(),
+            device.clone(),
+            metric.to_owned(),
+        );
         let datatype = self
             .handle
             .inspect(move |host| host.metric(&g, &n, d.as_ref(), &name).map(|m| m.datatype))
             .await
-            .map_err(|e| ApiError::unavailable(format!("the host application is not running: {e}")))?;
+            .map_err(|e| {
+                ApiError::unavailable(format!("the host application is not running: {e}"))
+            })?;
         let Some(datatype) = datatype else {
             let place = match &device {
                 Some(d) => format!("{group}/{node}/{d}"),
                 None => format!("{group}/{node}"),
             };
-            return Err(ApiError::not_found(format!("{place} has no metric {metric:?} in its birth")));
+            return Err(ApiError::not_found(format!(
+                "{place} has no metric {metric:?} in its birth"
+            )));
         };
         let value = value_of(value, datatype).map_err(|message| ApiError {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -150,7 +166,11 @@ impl Commands for HostCommands {
         self.handle
             .write_metric(&group, &node, device.as_ref(), metric, value.clone())
             .await?;
-        Ok(Written { metric: metric.to_owned(), datatype, value })
+        Ok(Written {
+            metric: metric.to_owned(),
+            datatype,
+            value,
+        })
     }
 }
 
@@ -165,10 +185,14 @@ pub(crate) fn value_of(json: &JsonValue, datatype: DataType) -> Result<Value, St
                 .or_else(|| n.as_u64().map(i128::from))
                 .ok_or_else(|| format!("{n} is not an integer"))?,
             // Strings carry 64-bit values past JavaScript's 2^53 exactly (docs/JSON.md).
-            JsonValue::String(s) => s.parse::<i128>().map_err(|_| format!("{s:?} is not an integer"))?,
+            JsonValue::String(s) => s
+                .parse::<i128>()
+                .map_err(|_| format!("{s:?} is not an integer"))?,
             other => return Err(format!("{other} is not an integer")),
         };
-        T::try_from(n).map(wrap).map_err(|_| format!("{n} is out of range"))
+        T::try_from(n)
+            .map(wrap)
+            .map_err(|_| format!("{n} is out of range"))
     }
     fn float(json: &JsonValue) -> Result<f64, String> {
         match json {
@@ -183,7 +207,9 @@ pub(crate) fn value_of(json: &JsonValue, datatype: DataType) -> Result<Value, St
         }
     }
     fn text(json: &JsonValue) -> Result<String, String> {
-        json.as_str().map(str::to_owned).ok_or_else(|| format!("{json} is not a string"))
+        json.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{json} is not a string"))
     }
     match datatype {
         DataType::Int8 => int(json, Value::Int8),
@@ -197,11 +223,16 @@ pub(crate) fn value_of(json: &JsonValue, datatype: DataType) -> Result<Value, St
         DataType::DateTime => int(json, Value::DateTime),
         DataType::Float => float(json).map(|f| Value::Float(f as f32)),
         DataType::Double => float(json).map(Value::Double),
-        DataType::Boolean => json.as_bool().map(Value::Boolean).ok_or_else(|| format!("{json} is not a boolean")),
+        DataType::Boolean => json
+            .as_bool()
+            .map(Value::Boolean)
+            .ok_or_else(|| format!("{json} is not a boolean")),
         DataType::String => text(json).map(Value::String),
         DataType::Text => text(json).map(Value::Text),
         DataType::Uuid => text(json).map(Value::Uuid),
-        other => Err(format!("writing {other} metrics through the API is not supported")),
+        other => Err(format!(
+            "writing {other} metrics through the API is not supported"
+        )),
     }
 }
 
@@ -224,11 +255,20 @@ mod tests {
 
     #[test]
     fn floats_booleans_and_strings() {
-        assert_eq!(value_of(&json!(-10.5), DataType::Double), Ok(Value::Double(-10.5)));
+        assert_eq!(
+            value_of(&json!(-10.5), DataType::Double),
+            Ok(Value::Double(-10.5))
+        );
         assert_eq!(value_of(&json!(2), DataType::Float), Ok(Value::Float(2.0)));
-        assert_eq!(value_of(&json!(true), DataType::Boolean), Ok(Value::Boolean(true)));
+        assert_eq!(
+            value_of(&json!(true), DataType::Boolean),
+            Ok(Value::Boolean(true))
+        );
         assert!(value_of(&json!(1), DataType::Boolean).is_err());
-        assert_eq!(value_of(&json!("x"), DataType::String), Ok(Value::String("x".into())));
+        assert_eq!(
+            value_of(&json!("x"), DataType::String),
+            Ok(Value::String("x".into()))
+        );
         assert!(value_of(&json!(1), DataType::String).is_err());
     }
 

@@ -29,12 +29,20 @@ struct Body<'a> {
 impl ApiError {
     /// 400: a parameter is wrong.
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into() }
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+        }
     }
 
     /// 404: no such node, device or metric.
     pub(crate) fn not_found(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into() }
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
     }
 
     /// 401: a bearer token is needed.
@@ -58,7 +66,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: self.code, message: &self.message };
+        let body = Body {
+            error: self.code,
+            message: &self.message,
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -105,7 +116,11 @@ impl From<CommandError> for ApiError {
             CommandError::NotConnected => (StatusCode::SERVICE_UNAVAILABLE, "not_connected"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "command_rejected"),
         };
-        ApiError { status, code, message }
+        ApiError {
+            status,
+            code,
+            message,
+        }
     }
 }
 

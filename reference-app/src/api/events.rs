@@ -11,7 +11,13 @@ use super::error::ApiError;
 use super::time::parse_time;
 
 /// The kinds an event can have.
-const KINDS: [&str; 5] = ["online", "offline", "seq_gap", "rebirth_requested", "violation"];
+const KINDS: [&str; 5] = [
+    "online",
+    "offline",
+    "seq_gap",
+    "rebirth_requested",
+    "violation",
+];
 
 /// `GET /api/v1/events` filters.
 #[derive(Debug, Deserialize)]
@@ -39,7 +45,9 @@ pub(crate) async fn list(
     let Query(q) = query?;
     if let Some(kind) = &q.kind {
         if !KINDS.contains(&kind.as_str()) {
-            return Err(ApiError::bad_request(format!("kind {kind:?}: use one of {KINDS:?}")));
+            return Err(ApiError::bad_request(format!(
+                "kind {kind:?}: use one of {KINDS:?}"
+            )));
         }
     }
     if q.node.is_some() && q.group.is_none() {
@@ -63,6 +71,12 @@ pub(crate) async fn list(
             Some(range)
         }
     };
-    let filter = EventFilter { kind: q.kind, group: q.group, node: q.node, range, limit: Some(limit) };
+    let filter = EventFilter {
+        kind: q.kind,
+        group: q.group,
+        node: q.node,
+        range,
+        limit: Some(limit),
+    };
     Ok(Json(state.store().events(&filter).await?))
 }

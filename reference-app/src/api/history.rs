@@ -97,22 +97,35 @@ pub(crate) async fn device(
 
 async fn history(state: &ApiState, source: Source, q: HistoryQuery) -> Result<Response, ApiError> {
     let now = state.now_ms();
-    let to = q.to.as_deref().map(|t| parse_time(t, now)).transpose().map_err(ApiError::bad_request)?;
+    let to =
+        q.to.as_deref()
+            .map(|t| parse_time(t, now))
+            .transpose()
+            .map_err(ApiError::bad_request)?;
     let to = to.unwrap_or(now.saturating_add(1));
     let from = match q.from.as_deref() {
         Some(f) => parse_time(f, now).map_err(ApiError::bad_request)?,
         None => to.saturating_sub(3_600_000),
     };
     if from >= to {
-        return Err(ApiError::bad_request(format!("from ({from}) must be before to ({to})")));
+        return Err(ApiError::bad_request(format!(
+            "from ({from}) must be before to ({to})"
+        )));
     }
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
-        Some(other) => return Err(ApiError::bad_request(format!("format {other:?}: use json or csv"))),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "format {other:?}: use json or csv"
+            )));
+        }
     };
     if state.store().metric(&source, &q.metric).await?.is_none() {
-        return Err(ApiError::not_found(format!("{source} has no metric {:?}", q.metric)));
+        return Err(ApiError::not_found(format!(
+            "{source} has no metric {:?}",
+            q.metric
+        )));
     }
     let range = TimeRange::new(from, to);
     let mut answer = History {
@@ -128,13 +141,20 @@ async fn history(state: &ApiState, source: Source, q: HistoryQuery) -> Result<Re
     match &q.bucket {
         None => {
             if q.agg.is_some() {
-                return Err(ApiError::bad_request("agg needs bucket (for example bucket=1m&agg=avg)"));
+                return Err(ApiError::bad_request(
+                    "agg needs bucket (for example bucket=1m&agg=avg)",
+                ));
             }
             let limit = q.limit.unwrap_or(10_000);
             if limit == 0 || limit > MAX_LIMIT {
-                return Err(ApiError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}")));
+                return Err(ApiError::bad_request(format!(
+                    "limit must be between 1 and {MAX_LIMIT}"
+                )));
             }
-            let samples = state.store().history(&source, &q.metric, range, limit).await?;
+            let samples = state
+                .store()
+                .history(&source, &q.metric, range, limit)
+                .await?;
             if csv {
                 return Ok(csv_response(&answer, raw_csv(&samples)));
             }
@@ -142,7 +162,10 @@ async fn history(state: &ApiState, source: Source, q: HistoryQuery) -> Result<Re
         }
         Some(bucket) => {
             let bucket_ms = parse_duration(bucket).map_err(ApiError::bad_request)?;
-            let buckets = state.store().history_buckets(&source, &q.metric, range, bucket_ms).await?;
+            let buckets = state
+                .store()
+                .history_buckets(&source, &q.metric, range, bucket_ms)
+                .await?;
             answer.bucket_ms = Some(bucket_ms);
             if csv {
                 return Ok(csv_response(&answer, buckets_csv(&buckets)));
@@ -161,7 +184,10 @@ fn points(buckets: &[BucketRow], agg: &str) -> Result<Vec<Point>, ApiError> {
         "count" => |b| Some(b.count.into()),
         "min" => |b| b.min.as_ref().map(json),
         "max" => |b| b.max.as_ref().map(json),
-        "avg" => |b| b.avg.and_then(|a| serde_json::Number::from_f64(a).map(Into::into)),
+        "avg" => |b| {
+            b.avg
+                .and_then(|a| serde_json::Number::from_f64(a).map(Into::into))
+        },
         "first" => |b| b.first.as_ref().map(json),
         "last" => |b| b.last.as_ref().map(json),
         other => {
@@ -170,7 +196,13 @@ fn points(buckets: &[BucketRow], agg: &str) -> Result<Vec<Point>, ApiError> {
             )));
         }
     };
-    Ok(buckets.iter().map(|b| Point { start_ms: b.start_ms, value: pick(b) }).collect())
+    Ok(buckets
+        .iter()
+        .map(|b| Point {
+            start_ms: b.start_ms,
+            value: pick(b),
+        })
+        .collect())
 }
 
 fn json(value: &Value) -> serde_json::Value {
@@ -227,12 +259,21 @@ fn buckets_csv(buckets: &[BucketRow]) -> String {
 fn csv_response(answer: &History, body: String) -> Response {
     let file: String = format!("{}_{}.csv", answer.source, answer.metric)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
         ],
         body,
     )
@@ -247,8 +288,14 @@ mod tests {
     fn csv_fields_are_quoted_when_they_must_be() {
         assert_eq!(csv_field(Some(&Value::Double(-11.5))), "-11.5");
         assert_eq!(csv_field(Some(&Value::String("a,b".into()))), "\"a,b\"");
-        assert_eq!(csv_field(Some(&Value::String("say \"hi\"".into()))), "\"say \"\"hi\"\"\"");
+        assert_eq!(
+            csv_field(Some(&Value::String("say \"hi\"".into()))),
+            "\"say \"\"hi\"\"\""
+        );
         assert_eq!(csv_field(None), "");
-        assert_eq!(csv_field(Some(&Value::UInt64(u64::MAX))), "18446744073709551615");
+        assert_eq!(
+            csv_field(Some(&Value::UInt64(u64::MAX))),
+            "18446744073709551615"
+        );
     }
 }

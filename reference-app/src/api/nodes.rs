@@ -25,7 +25,11 @@ pub(crate) struct NodeDetail {
 }
 
 /// The node, or a 404 that names it.
-pub(crate) async fn known_node(state: &ApiState, group: &str, node: &str) -> Result<NodeRow, ApiError> {
+pub(crate) async fn known_node(
+    state: &ApiState,
+    group: &str,
+    node: &str,
+) -> Result<NodeRow, ApiError> {
     state
         .store()
         .node(group, node)
@@ -45,7 +49,9 @@ pub(crate) async fn known_device(
     if devices.iter().any(|d| d.device == device) {
         Ok(Source::device(group, node, device))
     } else {
-        Err(ApiError::not_found(format!("edge node {group}/{node} has no device {device:?}")))
+        Err(ApiError::not_found(format!(
+            "edge node {group}/{node} has no device {device:?}"
+        )))
     }
 }
 
@@ -74,7 +80,9 @@ pub(crate) async fn node_metrics(
     Path((group, node)): Path<(String, String)>,
 ) -> Result<Json<Vec<MetricRow>>, ApiError> {
     known_node(&state, &group, &node).await?;
-    Ok(Json(state.store().metrics(&Source::node(group, node)).await?))
+    Ok(Json(
+        state.store().metrics(&Source::node(group, node)).await?,
+    ))
 }
 
 /// `GET /api/v1/nodes/{group}/{node}/devices/{device}/metrics`
@@ -105,7 +113,11 @@ pub(crate) async fn device_metric(
     one_metric(&state, &source, &metric).await
 }
 
-async fn one_metric(state: &ApiState, source: &Source, metric: &str) -> Result<Json<MetricRow>, ApiError> {
+async fn one_metric(
+    state: &ApiState,
+    source: &Source,
+    metric: &str,
+) -> Result<Json<MetricRow>, ApiError> {
     state
         .store()
         .metric(source, metric)

@@ -21,35 +21,183 @@ pub(super) struct Route {
 const TIME: &str = "RFC 3339, ms since the epoch, `now`, or a duration before now (`-1h`)";
 
 const HISTORY_QUERY: &[(&str, bool, &str)] = &[
-    ("metric", true, "The metric's name, percent-encoded (`Brine%2FTemperature`)."),
+    (
+        "metric",
+        true,
+        "The metric's name, percent-encoded (`Brine%2FTemperature`).",
+    ),
     ("from", false, TIME),
-    ("to", false, "End, exclusive (default now); same forms as from."),
-    ("bucket", false, "Bucket length (`1m`, `1h`): aggregates instead of raw samples."),
-    ("agg", false, "With bucket: one aggregate as points (count, min, max, avg, first, last)."),
-    ("limit", false, "Raw samples: at most this many (default 10000, max 100000)."),
+    (
+        "to",
+        false,
+        "End, exclusive (default now); same forms as from.",
+    ),
+    (
+        "bucket",
+        false,
+        "Bucket length (`1m`, `1h`): aggregates instead of raw samples.",
+    ),
+    (
+        "agg",
+        false,
+        "With bucket: one aggregate as points (count, min, max, avg, first, last).",
+    ),
+    (
+        "limit",
+        false,
+        "Raw samples: at most this many (default 10000, max 100000).",
+    ),
     ("format", false, "`json` (default) or `csv`."),
 ];
 
 /// Every operation of `/api/v1`.
 pub(super) const ROUTES: &[Route] = &[
-    Route { method: "get", path: "/nodes", summary: "Edge nodes with their state.", query: &[], write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}", summary: "One edge node with its devices.", query: &[], write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}/devices", summary: "The devices of an edge node.", query: &[], write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}/births", summary: "Birth certificates, newest first.", query: &[("limit", false, "At most this many (default 10)."), ("device", false, "A device's births instead of the node's.")], write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}/metrics", summary: "The node's metric catalogue with latest values.", query: &[], write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}/metrics/{metric}", summary: "One node metric; the name may contain `/`.", query: &[], write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}/history", summary: "History of a node metric: raw or bucketed, JSON or CSV.", query: HISTORY_QUERY, write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}/devices/{device}/metrics", summary: "A device's metric catalogue with latest values.", query: &[], write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}/devices/{device}/metrics/{metric}", summary: "One device metric; the name may contain `/`.", query: &[], write_body: false },
-    Route { method: "get", path: "/nodes/{group}/{node}/devices/{device}/history", summary: "History of a device metric: raw or bucketed, JSON or CSV.", query: HISTORY_QUERY, write_body: false },
-    Route { method: "get", path: "/events", summary: "Lifecycle events, newest first.", query: &[("kind", false, "online, offline, seq_gap, rebirth_requested or violation."), ("group", false, "Only this group."), ("node", false, "Only this edge node (with group)."), ("from", false, TIME), ("to", false, "End, exclusive."), ("limit", false, "At most this many (default 100).")], write_body: false },
-    Route { method: "get", path: "/reports", summary: "The report jobs and their watermarks.", query: &[], write_body: false },
-    Route { method: "get", path: "/reports/{job}", summary: "A job's report rows, JSON or CSV.", query: &[("key", false, "Only this key."), ("from", false, TIME), ("to", false, "Windows starting before."), ("limit", false, "At most this many (default 1000)."), ("format", false, "`json` (default) or `csv`.")], write_body: false },
-    Route { method: "get", path: "/stream", summary: "Live events as server-sent events (`text/event-stream`): `hello`, then `metrics`, `presence` and `event` as the host receives them, `lagged` when a slow client skipped some (docs/DASHBOARD.md). 503 without a host application.", query: &[], write_body: false },
-    Route { method: "post", path: "/nodes/{group}/{node}/rebirth", summary: "Sends NCMD Node Control/Rebirth.", query: &[], write_body: false },
-    Route { method: "post", path: "/nodes/{group}/{node}/write", summary: "Writes a node metric (NCMD), typed by its birth.", query: &[], write_body: true },
-    Route { method: "post", path: "/nodes/{group}/{node}/devices/{device}/write", summary: "Writes a device metric (DCMD), typed by its birth.", query: &[], write_body: true },
-    Route { method: "get", path: "/openapi.json", summary: "This document.", query: &[], write_body: false },
+    Route {
+        method: "get",
+        path: "/nodes",
+        summary: "Edge nodes with their state.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}",
+        summary: "One edge node with its devices.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}/devices",
+        summary: "The devices of an edge node.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}/births",
+        summary: "Birth certificates, newest first.",
+        query: &[
+            ("limit", false, "At most this many (default 10)."),
+            ("device", false, "A device's births instead of the node's."),
+        ],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}/metrics",
+        summary: "The node's metric catalogue with latest values.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}/metrics/{metric}",
+        summary: "One node metric; the name may contain `/`.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}/history",
+        summary: "History of a node metric: raw or bucketed, JSON or CSV.",
+        query: HISTORY_QUERY,
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}/devices/{device}/metrics",
+        summary: "A device's metric catalogue with latest values.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}/devices/{device}/metrics/{metric}",
+        summary: "One device metric; the name may contain `/`.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/nodes/{group}/{node}/devices/{device}/history",
+        summary: "History of a device metric: raw or bucketed, JSON or CSV.",
+        query: HISTORY_QUERY,
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/events",
+        summary: "Lifecycle events, newest first.",
+        query: &[
+            (
+                "kind",
+                false,
+                "online, offline, seq_gap, rebirth_requested or violation.",
+            ),
+            ("group", false, "Only this group."),
+            ("node", false, "Only this edge node (with group)."),
+            ("from", false, TIME),
+            ("to", false, "End, exclusive."),
+            ("limit", false, "At most this many (default 100)."),
+        ],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/reports",
+        summary: "The report jobs and their watermarks.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/reports/{job}",
+        summary: "A job's report rows, JSON or CSV.",
+        query: &[
+            ("key", false, "Only this key."),
+            ("from", false, TIME),
+            ("to", false, "Windows starting before."),
+            ("limit", false, "At most this many (default 1000)."),
+            ("format", false, "`json` (default) or `csv`."),
+        ],
+        write_body: false,
+    },
+    Route {
+        method: "get",
+        path: "/stream",
+        summary: "Live events as server-sent events (`text/event-stream`): `hello`, then `metrics`, `presence` and `event` as the host receives them, `lagged` when a slow client skipped some (docs/DASHBOARD.md). 503 without a host application.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "post",
+        path: "/nodes/{group}/{node}/rebirth",
+        summary: "Sends NCMD Node Control/Rebirth.",
+        query: &[],
+        write_body: false,
+    },
+    Route {
+        method: "post",
+        path: "/nodes/{group}/{node}/write",
+        summary: "Writes a node metric (NCMD), typed by its birth.",
+        query: &[],
+        write_body: true,
+    },
+    Route {
+        method: "post",
+        path: "/nodes/{group}/{node}/devices/{device}/write",
+        summary: "Writes a device metric (DCMD), typed by its birth.",
+        query: &[],
+        write_body: true,
+    },
+    Route {
+        method: "get",
+        path: "/openapi.json",
+        summary: "This document.",
+        query: &[],
+        write_body: false,
+    },
 ];
 
 fn path_params(path: &str) -> Vec<Value> {
@@ -92,7 +240,9 @@ fn operation(route: &Route) -> Value {
 pub(super) fn build() -> Value {
     let mut paths = serde_json::Map::new();
     for route in ROUTES {
-        let entry = paths.entry(route.path.to_owned()).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(route.path.to_owned())
+            .or_insert_with(|| json!({}));
         entry[route.method] = operation(route);
     }
     json!({
@@ -161,10 +311,14 @@ pub(super) fn markdown() -> String {
             }
         }
         if route.write_body {
-            out.push_str("\nBody: `{\"metric\": \"BrineTank/Setpoint/Temperature\", \"value\": -11.0}`.\n");
+            out.push_str(
+                "\nBody: `{\"metric\": \"BrineTank/Setpoint/Temperature\", \"value\": -11.0}`.\n",
+            );
         }
         if route.method == "post" {
-            out.push_str("\nNeeds `Authorization: Bearer <token>` when the app has an API token.\n");
+            out.push_str(
+                "\nNeeds `Authorization: Bearer <token>` when the app has an API token.\n",
+            );
         }
     }
     out

@@ -66,7 +66,9 @@ pub(crate) async fn rows(
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
     if !state.jobs().iter().any(|j| j.name == job) {
-        return Err(ApiError::not_found(format!("no report job {job:?} is configured")));
+        return Err(ApiError::not_found(format!(
+            "no report job {job:?} is configured"
+        )));
     }
     let limit = q.limit.unwrap_or(1000);
     if limit == 0 || limit > 100_000 {
@@ -78,19 +80,29 @@ pub(crate) async fn rows(
     let to = parse(&q.to).map_err(ApiError::bad_request)?;
     let range = (from.is_some() || to.is_some())
         .then(|| TimeRange::new(from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX)));
-    let filter = ReportFilter { job: job.clone(), key: q.key, range, limit: Some(limit) };
+    let filter = ReportFilter {
+        job: job.clone(),
+        key: q.key,
+        range,
+        limit: Some(limit),
+    };
     let rows = state.store().report_rows(&filter).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(rows).into_response()),
         Some("csv") => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{job}.csv\"")),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{job}.csv\""),
+                ),
             ],
             to_csv(&rows),
         )
             .into_response()),
-        Some(other) => Err(ApiError::bad_request(format!("format {other:?}: use json or csv"))),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "format {other:?}: use json or csv"
+        ))),
     }
 }
 

@@ -8,7 +8,9 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value as Json, json};
 use spark_sink::sql::SqlStore;
-use spark_sink::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Sink, Source, Store};
+use spark_sink::{
+    Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Sink, Source, Store,
+};
 use sparkplug_b::{DataType, Quality, Value};
 use tower::ServiceExt;
 
@@ -56,7 +58,12 @@ fn birth(source: &Arc<Source>, metrics: &[(&str, DataType)]) -> Record {
 }
 
 fn event(source: &Arc<Source>, kind: EventKind, ts: i64) -> Record {
-    Record::Event(Event { source: Some(Arc::clone(source)), kind, bd_seq: Some(0), timestamp_ms: ts })
+    Record::Event(Event {
+        source: Some(Arc::clone(source)),
+        kind,
+        bd_seq: Some(0),
+        timestamp_ms: ts,
+    })
 }
 
 /// A store with one plant: node IcePlant/Plant1 and device BrineTank, a minute of brine
@@ -68,14 +75,42 @@ async fn store() -> SqlStore {
     let mut batch = Batch::new();
     batch.push(birth(&node, &[("Plant/Active Alarms", DataType::UInt64)]));
     batch.push(event(&node, EventKind::Online, T0));
-    batch.push(birth(&brine, &[("Temperature", DataType::Double), ("Setpoint/Temperature", DataType::Double)]));
+    batch.push(birth(
+        &brine,
+        &[
+            ("Temperature", DataType::Double),
+            ("Setpoint/Temperature", DataType::Double),
+        ],
+    ));
     batch.push(event(&brine, EventKind::Online, T0));
-    batch.push(sample(&node, "Plant/Active Alarms", T0, Value::UInt64(u64::MAX)));
+    batch.push(sample(
+        &node,
+        "Plant/Active Alarms",
+        T0,
+        Value::UInt64(u64::MAX),
+    ));
     for i in 0..6 {
-        batch.push(sample(&brine, "Temperature", T0 + i * 10_000, Value::Double(-10.0 - i as f64)));
+        batch.push(sample(
+            &brine,
+            "Temperature",
+            T0 + i * 10_000,
+            Value::Double(-10.0 - i as f64),
+        ));
     }
-    batch.push(sample(&brine, "Setpoint/Temperature", T0, Value::Double(-11.0)));
-    batch.push(event(&node, EventKind::SeqGap { expected: 3, received: 5 }, T0 + 30_000));
+    batch.push(sample(
+        &brine,
+        "Setpoint/Temperature",
+        T0,
+        Value::Double(-11.0),
+    ));
+    batch.push(event(
+        &node,
+        EventKind::SeqGap {
+            expected: 3,
+            received: 5,
+        },
+        T0 + 30_000,
+    ));
     let mut sink = store.sink();
     sink.write(&batch).await.unwrap();
     sink.flush().await.unwrap();
@@ -89,7 +124,10 @@ struct Recorder(Mutex<Vec<String>>);
 #[async_trait]
 impl Commands for Recorder {
     async fn request_rebirth(&self, group: &str, node: &str) -> Result<(), ApiError> {
-        self.0.lock().unwrap().push(format!("rebirth {group}/{node}"));
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("rebirth {group}/{node}"));
         Ok(())
     }
 
@@ -109,8 +147,15 @@ impl Commands for Recorder {
             code: "incompatible_value",
             message: m,
         })?;
-        self.0.lock().unwrap().push(format!("write {group}/{node}/{device:?} {metric}"));
-        Ok(Written { metric: metric.into(), datatype: DataType::Double, value })
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("write {group}/{node}/{device:?} {metric}"));
+        Ok(Written {
+            metric: metric.into(),
+            datatype: DataType::Double,
+            value,
+        })
     }
 }
 
@@ -118,18 +163,31 @@ async fn app_with(token: Option<&str>) -> (axum::Router, Arc<Recorder>) {
     let store: Arc<dyn Store> = Arc::new(store().await.query());
     let recorder = Arc::new(Recorder::default());
     let commands: Arc<dyn Commands> = recorder.clone();
-    let state = ApiState::new(store, Some(commands), Arc::new(Telemetry::default()), ReportsSection::default().jobs)
-        .with_token(token.map(str::to_owned), false);
+    let state = ApiState::new(
+        store,
+        Some(commands),
+        Arc::new(Telemetry::default()),
+        ReportsSection::default().jobs,
+    )
+    .with_token(token.map(str::to_owned), false);
     (router(state), recorder)
 }
 
-async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<Json>, token: Option<&str>) -> (StatusCode, String, String) {
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    body: Option<Json>,
+    token: Option<&str>,
+) -> (StatusCode, String, String) {
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
     let request = match body {
-        Some(body) => request.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())),
+        Some(body) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string())),
         None => request.body(Body::empty()),
     }
     .unwrap();
@@ -141,12 +199,19 @@ async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<Json>, t
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, String::from_utf8(bytes.to_vec()).unwrap())
+    (
+        status,
+        content_type,
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
 }
 
 async fn get_json(app: &axum::Router, uri: &str) -> (StatusCode, Json) {
     let (status, content_type, body) = call(app, "GET", uri, None, None).await;
-    assert!(content_type.starts_with("application/json"), "{uri}: {content_type} {body}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{uri}: {content_type} {body}"
+    );
     (status, serde_json::from_str(&body).unwrap())
 }
 
@@ -182,14 +247,31 @@ async fn unknown_things_are_404_with_a_json_error() {
 #[tokio::test]
 async fn the_catalogue_carries_latest_values_and_names_with_slashes_and_spaces() {
     let (app, _) = app_with(None).await;
-    let (status, metrics) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics").await;
+    let (status, metrics) = get_json(
+        &app,
+        "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let temp = metrics.as_array().unwrap().iter().find(|m| m["name"] == "Temperature").unwrap();
+    let temp = metrics
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Temperature")
+        .unwrap();
     assert_eq!(temp["latest"]["value"], -15.0);
-    let (status, one) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Setpoint/Temperature").await;
+    let (status, one) = get_json(
+        &app,
+        "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Setpoint/Temperature",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{one}");
     assert_eq!(one["latest"]["value"], -11.0);
-    let (status, alarms) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1/metrics/Plant/Active%20Alarms").await;
+    let (status, alarms) = get_json(
+        &app,
+        "/api/v1/nodes/IcePlant/Plant1/metrics/Plant/Active%20Alarms",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{alarms}");
     // u64 extremes survive the store and the JSON.
     assert_eq!(alarms["latest"]["value"].as_u64(), Some(u64::MAX));
@@ -207,16 +289,38 @@ async fn history_raw_bucketed_and_csv() {
     let (status, buckets) = get_json(&app, &format!("{base}{range}&bucket=30s")).await;
     assert_eq!(status, StatusCode::OK, "{buckets}");
     let b = &buckets["buckets"];
-    assert_eq!((b[0]["count"].as_u64(), b[0]["avg"].as_f64()), (Some(3), Some(-11.0)));
-    assert_eq!((b[1]["min"].as_f64(), b[1]["max"].as_f64()), (Some(-15.0), Some(-13.0)));
-    assert_eq!((b[1]["first"].as_f64(), b[1]["last"].as_f64()), (Some(-13.0), Some(-15.0)));
+    assert_eq!(
+        (b[0]["count"].as_u64(), b[0]["avg"].as_f64()),
+        (Some(3), Some(-11.0))
+    );
+    assert_eq!(
+        (b[1]["min"].as_f64(), b[1]["max"].as_f64()),
+        (Some(-15.0), Some(-13.0))
+    );
+    assert_eq!(
+        (b[1]["first"].as_f64(), b[1]["last"].as_f64()),
+        (Some(-13.0), Some(-15.0))
+    );
     let (_, points) = get_json(&app, &format!("{base}{range}&bucket=30s&agg=max")).await;
     assert_eq!(points["points"][0]["value"], -10.0);
-    let (status, content_type, csv) = call(&app, "GET", &format!("{base}{range}&format=csv"), None, None).await;
+    let (status, content_type, csv) = call(
+        &app,
+        "GET",
+        &format!("{base}{range}&format=csv"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("text/csv"));
     assert_eq!(csv.lines().count(), 7, "{csv}");
-    assert!(csv.lines().nth(1).unwrap().starts_with(&format!("{T0},2026-11-28T10:00:00.000Z,-10.0,192,false")), "{csv}");
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("{T0},2026-11-28T10:00:00.000Z,-10.0,192,false")),
+        "{csv}"
+    );
 }
 
 #[tokio::test]
@@ -246,7 +350,11 @@ async fn bad_parameters_are_400_never_500() {
 #[tokio::test]
 async fn events_filter_by_kind_and_node() {
     let (app, _) = app_with(None).await;
-    let (status, gaps) = get_json(&app, "/api/v1/events?kind=seq_gap&group=IcePlant&node=Plant1").await;
+    let (status, gaps) = get_json(
+        &app,
+        "/api/v1/events?kind=seq_gap&group=IcePlant&node=Plant1",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(gaps.as_array().unwrap().len(), 1);
     assert_eq!(gaps[0]["detail"]["expected"], 3);
@@ -265,26 +373,62 @@ async fn commands_reach_the_host_and_need_the_token_when_one_is_set() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, body) = call(&app, "POST", uri, Some(write), Some("s3cret")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, body) = call(&app, "POST", uri, Some(json!({"metric": "Setpoint/Temperature", "value": "cold"})), Some("s3cret")).await;
+    let (status, _, body) = call(
+        &app,
+        "POST",
+        uri,
+        Some(json!({"metric": "Setpoint/Temperature", "value": "cold"})),
+        Some("s3cret"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, _, body) = call(&app, "POST", uri, Some(json!({"metric": "Setpoint/Temperature"})), Some("s3cret")).await;
+    let (status, _, body) = call(
+        &app,
+        "POST",
+        uri,
+        Some(json!({"metric": "Setpoint/Temperature"})),
+        Some("s3cret"),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, _, _) = call(&app, "POST", "/api/v1/nodes/IcePlant/Plant1/rebirth", None, Some("s3cret")).await;
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/nodes/IcePlant/Plant1/rebirth",
+        None,
+        Some("s3cret"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     // Reads stay open.
     let (status, _) = get_json(&app, "/api/v1/nodes").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         *recorder.0.lock().unwrap(),
-        ["write IcePlant/Plant1/Some(\"BrineTank\") Setpoint/Temperature", "rebirth IcePlant/Plant1"]
+        [
+            "write IcePlant/Plant1/Some(\"BrineTank\") Setpoint/Temperature",
+            "rebirth IcePlant/Plant1"
+        ]
     );
 }
 
 #[tokio::test]
 async fn without_a_host_commands_are_503() {
     let store: Arc<dyn Store> = Arc::new(store().await.query());
-    let app = router(ApiState::new(store, None, Arc::new(Telemetry::default()), Vec::new()));
-    let (status, _, body) = call(&app, "POST", "/api/v1/nodes/IcePlant/Plant1/rebirth", None, None).await;
+    let app = router(ApiState::new(
+        store,
+        None,
+        Arc::new(Telemetry::default()),
+        Vec::new(),
+    ));
+    let (status, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/nodes/IcePlant/Plant1/rebirth",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
 }
 
@@ -297,17 +441,38 @@ async fn every_documented_route_exists() {
             .replace("{node}", "Plant1")
             .replace("{device}", "BrineTank")
             .replace("{job}", "rollup_1m");
-        let metric = if route.path.contains("{device}") { "Temperature" } else { "Plant%2FActive%20Alarms" };
+        let metric = if route.path.contains("{device}") {
+            "Temperature"
+        } else {
+            "Plant%2FActive%20Alarms"
+        };
         let uri = uri.replace("{metric}", metric);
-        let uri = if route.query.iter().any(|q| q.0 == "metric") { format!("{uri}?metric={metric}") } else { uri };
-        let body = route.write_body.then(|| json!({"metric": "Temperature", "value": 1.0}));
+        let uri = if route.query.iter().any(|q| q.0 == "metric") {
+            format!("{uri}?metric={metric}")
+        } else {
+            uri
+        };
+        let body = route
+            .write_body
+            .then(|| json!({"metric": "Temperature", "value": 1.0}));
         let (status, _, text) = call(&app, &route.method.to_uppercase(), &uri, body, None).await;
         // No host runs here, so the live stream answers 503 (web::stream's tests open it).
-        let wanted = if route.path == "/stream" { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+        let wanted = if route.path == "/stream" {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        };
         assert_eq!(status, wanted, "{} {uri}: {text}", route.method);
     }
     let (_, doc) = get_json(&app, "/api/v1/openapi.json").await;
-    assert_eq!(doc["paths"].as_object().unwrap().len(), openapi::ROUTES.iter().map(|r| r.path).collect::<std::collections::BTreeSet<_>>().len());
+    assert_eq!(
+        doc["paths"].as_object().unwrap().len(),
+        openapi::ROUTES
+            .iter()
+            .map(|r| r.path)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
 }
 
 #[test]
@@ -318,7 +483,10 @@ fn api_reference_is_up_to_date() {
         std::fs::write(path, &expected).unwrap();
     }
     let actual = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(actual == expected, "docs/API.md is stale: run UPDATE_DOCS=1 cargo test -p reference-app api_reference");
+    assert!(
+        actual == expected,
+        "docs/API.md is stale: run UPDATE_DOCS=1 cargo test -p reference-app api_reference"
+    );
 }
 
 #[tokio::test]

@@ -27,7 +27,9 @@ pub(crate) fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
 /// Parses a positive duration: `250ms`, `10s`, `5m`, `1h`, `7d`, or bare milliseconds.
 pub(crate) fn parse_duration(text: &str) -> Result<i64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let bad = || format!("{text:?} is not a duration: use a number with ms, s, m, h or d (5m)");
     let n: i64 = number.parse().map_err(|_| bad())?;
@@ -57,7 +59,9 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
     }
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(range)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -138,7 +142,10 @@ mod tests {
     fn rfc3339_in_utc_and_with_offsets() {
         assert_eq!(parse_time("1970-01-01T00:00:00Z", 0), Ok(0));
         assert_eq!(parse_time("2026-11-28T10:00:00Z", 0), Ok(1_795_860_000_000));
-        assert_eq!(parse_time("2026-11-28T11:00:00.25+01:00", 0), Ok(1_795_860_000_250));
+        assert_eq!(
+            parse_time("2026-11-28T11:00:00.25+01:00", 0),
+            Ok(1_795_860_000_250)
+        );
         assert_eq!(parse_time("2000-02-29T00:00:00Z", 0), Ok(951_782_400_000));
     }
 
@@ -153,7 +160,10 @@ mod tests {
     fn nonsense_is_an_error_that_says_what_works() {
         for bad in ["yesterday", "2026-13-01T00:00:00Z", "2026-11-28", "-1y", ""] {
             let err = parse_time(bad, 0).unwrap_err();
-            assert!(err.contains("RFC 3339") || err.contains("duration"), "{bad}: {err}");
+            assert!(
+                err.contains("RFC 3339") || err.contains("duration"),
+                "{bad}: {err}"
+            );
         }
     }
 

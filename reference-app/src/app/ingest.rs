@@ -138,7 +138,7 @@ fn observe(
             Telemetry::add(&telemetry.metrics, metrics.len() as u64);
             let newest = metrics
                 .iter()
-                .filter_map(|m| m.metric.timestamp)
+                .filter_map(|m| m.timestamp())
                 .chain(*timestamp)
                 .max()
                 .unwrap_or(received_at.as_millis());

@@ -124,6 +124,21 @@ impl Running {
         self.sim.as_ref()
     }
 
+    /// Metric values the host application has received so far.
+    pub fn metrics_received(&self) -> u64 {
+        Telemetry::get(&self.telemetry.metrics)
+    }
+
+    /// Per sink: its name, the records it has written and its lag in ms (as of the last
+    /// second).
+    pub fn sink_progress(&self) -> Vec<(String, u64, u64)> {
+        self.telemetry
+            .sinks()
+            .into_iter()
+            .map(|s| (s.name, s.rows_written, s.lag_ms))
+            .collect()
+    }
+
     /// The status line: nodes online, metrics received, rows written, seq gaps, lag.
     pub fn status(&self) -> String {
         status::line(&self.telemetry, None)

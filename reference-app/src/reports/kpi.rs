@@ -18,7 +18,12 @@ const BRINE_BAND_C: (f64, f64) = (-12.5, -9.5);
 const AMMONIA_ALARM_PPM: f64 = 25.0;
 
 /// A metric's samples in the window as (ms, number); non-numeric and null samples skipped.
-async fn series(store: &dyn Store, source: &Source, metric: &str, window: TimeRange) -> Result<Vec<(i64, f64)>, QueryError> {
+async fn series(
+    store: &dyn Store,
+    source: &Source,
+    metric: &str,
+    window: TimeRange,
+) -> Result<Vec<(i64, f64)>, QueryError> {
     let rows = store.history(source, metric, window, 100_000).await?;
     Ok(rows
         .into_iter()
@@ -55,7 +60,11 @@ fn increase(series: &[(i64, f64)]) -> Option<f64> {
 
 /// The fraction of the window's covered time in which `pred` held, each sample holding until
 /// the next (the last until the window's end). `None` without samples.
-fn time_fraction(series: &[(i64, f64)], end_ms: i64, pred: impl Fn(f64) -> bool) -> Option<(f64, i64)> {
+fn time_fraction(
+    series: &[(i64, f64)],
+    end_ms: i64,
+    pred: impl Fn(f64) -> bool,
+) -> Option<(f64, i64)> {
     let first = series.first()?.0;
     let mut inside = 0i64;
     for (i, &(t, v)) in series.iter().enumerate() {
@@ -73,7 +82,11 @@ fn mean(series: &[(i64, f64)]) -> Option<f64> {
 }
 
 /// The rows of one window: one per plant, keyed `group/node`.
-pub(super) async fn window(store: &dyn Store, job: &JobConfig, window: TimeRange) -> Result<Vec<ReportRow>, QueryError> {
+pub(super) async fn window(
+    store: &dyn Store,
+    job: &JobConfig,
+    window: TimeRange,
+) -> Result<Vec<ReportRow>, QueryError> {
     let mut rows = Vec::new();
     for node in store.nodes().await? {
         let devices = store.devices(&node.group, &node.node).await?;
@@ -119,7 +132,9 @@ pub(super) async fn window(store: &dyn Store, job: &JobConfig, window: TimeRange
         f.insert("compressor_starts".into(), json!(starts));
 
         let brine = series(store, &dev("BrineTank"), "Temperature", window).await?;
-        let in_band = time_fraction(&brine, window.to_ms, |v| (BRINE_BAND_C.0..=BRINE_BAND_C.1).contains(&v));
+        let in_band = time_fraction(&brine, window.to_ms, |v| {
+            (BRINE_BAND_C.0..=BRINE_BAND_C.1).contains(&v)
+        });
         f.insert("brine_avg_c".into(), json!(mean(&brine)));
         f.insert("brine_in_band".into(), json!(in_band.map(|b| b.0)));
 
@@ -129,10 +144,14 @@ pub(super) async fn window(store: &dyn Store, job: &JobConfig, window: TimeRange
             for &(_, v) in &ppm {
                 ppm_max = Some(ppm_max.map_or(v, |m| m.max(v)));
             }
-            exposure_ms += time_fraction(&ppm, window.to_ms, |v| v >= AMMONIA_ALARM_PPM).map_or(0, |x| x.1);
+            exposure_ms +=
+                time_fraction(&ppm, window.to_ms, |v| v >= AMMONIA_ALARM_PPM).map_or(0, |x| x.1);
         }
         f.insert("ammonia_max_ppm".into(), json!(ppm_max));
-        f.insert("ammonia_alarm_minutes".into(), json!(exposure_ms as f64 / 60_000.0));
+        f.insert(
+            "ammonia_alarm_minutes".into(),
+            json!(exposure_ms as f64 / 60_000.0),
+        );
 
         let node_source = Source::node(node.group.clone(), node.node.clone());
         let alarms = series(store, &node_source, "ActiveAlarms", window).await?;
@@ -172,7 +191,10 @@ mod tests {
     #[test]
     fn a_counter_increase_survives_a_reset() {
         // 1 -> 3 (+2), reset to 0.5 (+0.5 from zero), -> 1.5 (+1).
-        assert_eq!(increase(&[(0, 1.0), (1, 3.0), (2, 0.5), (3, 1.5)]), Some(3.5));
+        assert_eq!(
+            increase(&[(0, 1.0), (1, 3.0), (2, 0.5), (3, 1.5)]),
+            Some(3.5)
+        );
         assert_eq!(increase(&[(0, 1.0)]), None);
     }
 

@@ -23,11 +23,17 @@ pub(crate) const GRACE_MS: i64 = 10_000;
 
 /// A job's first window starts here when it has no watermark: the first window that holds
 /// data, aligned to the window length.
-async fn first_window(store: &dyn Store, window_ms: i64, close_ms: i64) -> Result<Option<i64>, QueryError> {
+async fn first_window(
+    store: &dyn Store,
+    window_ms: i64,
+    close_ms: i64,
+) -> Result<Option<i64>, QueryError> {
     let mut earliest: Option<i64> = None;
     for source in sources(store).await? {
         for metric in store.metrics(&source).await? {
-            let rows = store.history(&source, &metric.name, TimeRange::new(i64::MIN, close_ms), 1).await?;
+            let rows = store
+                .history(&source, &metric.name, TimeRange::new(i64::MIN, close_ms), 1)
+                .await?;
             if let Some(row) = rows.first() {
                 earliest = Some(earliest.map_or(row.timestamp_ms, |e| e.min(row.timestamp_ms)));
             }
@@ -42,14 +48,22 @@ pub(crate) async fn sources(store: &dyn Store) -> Result<Vec<Source>, QueryError
     for node in store.nodes().await? {
         out.push(Source::node(node.group.clone(), node.node.clone()));
         for device in store.devices(&node.group, &node.node).await? {
-            out.push(Source::device(node.group.clone(), node.node.clone(), device.device));
+            out.push(Source::device(
+                node.group.clone(),
+                node.node.clone(),
+                device.device,
+            ));
         }
     }
     Ok(out)
 }
 
 /// Computes one window of one job and upserts its rows; how many rows.
-pub(crate) async fn run_window(store: &dyn Store, job: &JobConfig, window: TimeRange) -> Result<u64, QueryError> {
+pub(crate) async fn run_window(
+    store: &dyn Store,
+    job: &JobConfig,
+    window: TimeRange,
+) -> Result<u64, QueryError> {
     let rows = match job.kind {
         JobKind::Rollup => rollup::window(store, job, window).await?,
         JobKind::IcePlantKpis => kpi::window(store, job, window).await?,
@@ -145,7 +159,9 @@ pub(crate) async fn schedule(
                     tracing::info!(job = %job.name, windows = p.windows, rows = p.rows, "Report windows completed.");
                 }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(job = %job.name, error = %e, "A report job failed; it will try again."),
+                Err(e) => {
+                    tracing::warn!(job = %job.name, error = %e, "A report job failed; it will try again.")
+                }
             }
         }
         if *stop.borrow() {

@@ -26,7 +26,11 @@ fn numeric(datatype: DataType) -> bool {
 }
 
 /// The rows of one window: one per metric with samples in it, keyed `group/node[/device]:metric`.
-pub(super) async fn window(store: &dyn Store, job: &JobConfig, window: TimeRange) -> Result<Vec<ReportRow>, QueryError> {
+pub(super) async fn window(
+    store: &dyn Store,
+    job: &JobConfig,
+    window: TimeRange,
+) -> Result<Vec<ReportRow>, QueryError> {
     let mut rows = Vec::new();
     let length = window.to_ms - window.from_ms;
     for source in sources(store).await? {
@@ -34,11 +38,17 @@ pub(super) async fn window(store: &dyn Store, job: &JobConfig, window: TimeRange
             if !numeric(metric.datatype) {
                 continue;
             }
-            if !job.metrics.is_empty() && !job.metrics.iter().any(|m| metric.name.contains(m.as_str())) {
+            if !job.metrics.is_empty()
+                && !job.metrics.iter().any(|m| metric.name.contains(m.as_str()))
+            {
                 continue;
             }
-            let buckets = store.history_buckets(&source, &metric.name, window, length).await?;
-            let Some(b) = buckets.into_iter().next() else { continue };
+            let buckets = store
+                .history_buckets(&source, &metric.name, window, length)
+                .await?;
+            let Some(b) = buckets.into_iter().next() else {
+                continue;
+            };
             rows.push(ReportRow {
                 job: job.name.clone(),
                 key: format!("{source}:{}", metric.name),

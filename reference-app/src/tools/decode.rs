@@ -19,7 +19,9 @@ fn read(path: Option<&Path>) -> Result<Vec<u8>> {
 
 fn read_stdin() -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .context("cannot read standard input")?;
     Ok(bytes)
 }
 
@@ -43,7 +45,10 @@ pub(crate) fn decode(args: &DecodeArgs, input: &[u8]) -> Result<(String, Vec<Str
             Err(e) => bail!("--topic {topic:?} is not a Sparkplug topic: {e}"),
         };
         if let Err(violations) = validate(topic.message_type(), &payload) {
-            warnings.push(format!("breaks the {} rules: {violations}", topic.message_type()));
+            warnings.push(format!(
+                "breaks the {} rules: {violations}",
+                topic.message_type()
+            ));
         }
     }
     Ok((payload.to_json_pretty(), warnings))
@@ -69,7 +74,11 @@ mod tests {
     use sparkplug_b::Metric;
 
     fn args(topic: Option<&str>) -> DecodeArgs {
-        DecodeArgs { file: None, birth: None, topic: topic.map(str::to_owned) }
+        DecodeArgs {
+            file: None,
+            birth: None,
+            topic: topic.map(str::to_owned),
+        }
     }
 
     #[test]
@@ -81,22 +90,27 @@ mod tests {
             .encode_to_vec()
             .unwrap();
         let (json, warnings) = decode(&args(None), &bytes).unwrap();
-        assert!(json.contains("Brine/Temperature") && json.contains("-11.5"), "{json}");
+        assert!(
+            json.contains("Brine/Temperature") && json.contains("-11.5"),
+            "{json}"
+        );
         assert!(warnings.is_empty());
     }
 
     #[test]
     fn garbage_is_a_clear_error() {
         let err = decode(&args(None), &[0xff, 0xff, 0xff]).unwrap_err();
-        assert!(format!("{err:#}").contains("not a Sparkplug B payload"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("not a Sparkplug B payload"),
+            "{err:#}"
+        );
     }
 
     #[test]
     fn a_topic_checks_the_message_type_rules() {
         // An NBIRTH needs seq 0 and bdSeq (tck-id-payloads-nbirth-seq, -nbirth-bdseq).
         let bytes = Payload::new(1).encode_to_vec().unwrap();
-        let (_, warnings) =
-            decode(&args(Some("spBv1.0/G/NBIRTH/N")), &bytes).unwrap();
+        let (_, warnings) = decode(&args(Some("spBv1.0/G/NBIRTH/N")), &bytes).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("NBIRTH"), "{warnings:?}");
     }

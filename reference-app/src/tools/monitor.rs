@@ -15,7 +15,9 @@ use crate::cli::MonitorArgs;
 use crate::config::AppConfig;
 
 fn now() -> Timestamp {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
     Timestamp::from_millis(ms)
 }
 
@@ -26,17 +28,27 @@ pub(crate) async fn run(config: &AppConfig, args: &MonitorArgs) -> Result<()> {
         let addr = config.mqtt.broker_addr;
         BrokerUrl::new(addr.ip().to_string(), addr.port())
     } else {
-        config.mqtt.url.parse().context("--mqtt-url is not a broker URL")?
+        config
+            .mqtt
+            .url
+            .parse()
+            .context("--mqtt-url is not a broker URL")?
     };
     let client_id = format!("iceplant-monitor-{}", std::process::id());
     let mut options = MqttOptions::new(client_id, url.host(), url.port());
-    options.set_keep_alive(Duration::from_secs(30)).set_max_packet_size(16 << 20, 16 << 20);
+    options
+        .set_keep_alive(Duration::from_secs(30))
+        .set_max_packet_size(16 << 20, 16 << 20);
     if let (Some(user), Some(password)) = (&config.mqtt.username, &config.mqtt.password) {
         options.set_credentials(user, password);
     }
     let (client, mut eventloop) = AsyncClient::new(options, 1000);
     client.subscribe("spBv1.0/#", QoS::AtLeastOnce).await?;
-    eprintln!("monitor: watching spBv1.0/# on {}:{}", url.host(), url.port());
+    eprintln!(
+        "monitor: watching spBv1.0/# on {}:{}",
+        url.host(),
+        url.port()
+    );
 
     let mut monitor = Monitor::new(MonitorConfig::default());
     let stop = tokio::time::sleep(Duration::from_secs(args.seconds.unwrap_or(u64::MAX / 4)));

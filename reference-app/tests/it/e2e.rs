@@ -17,7 +17,10 @@ const FAR: &str = "from=0&to=4102444800000";
 const WAIT: Duration = Duration::from_secs(60);
 
 fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -38,8 +41,18 @@ fn config(name: &str, speed: f64) -> AppConfig {
     config.sim.seed = 7;
     config.reports.every_s = 1;
     config.reports.jobs = vec![
-        JobConfig { name: "rollup_1m".into(), kind: JobKind::Rollup, window_s: 60, metrics: vec![] },
-        JobConfig { name: "kpi_10m".into(), kind: JobKind::IcePlantKpis, window_s: 600, metrics: vec![] },
+        JobConfig {
+            name: "rollup_1m".into(),
+            kind: JobKind::Rollup,
+            window_s: 60,
+            metrics: vec![],
+        },
+        JobConfig {
+            name: "kpi_10m".into(),
+            kind: JobKind::IcePlantKpis,
+            window_s: 600,
+            metrics: vec![],
+        },
     ];
     config
 }
@@ -55,7 +68,10 @@ fn scenario(dir: &Path, group: &str, host_id: &str, reconnect_ms: u64) -> PathBu
 }
 
 /// Polls `check` until it gives `Some`, or fails after [`WAIT`] saying what it waited for.
-async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> F) -> T {
+async fn until<T, F: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> T {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(v) = check().await {
@@ -84,10 +100,15 @@ async fn flow(running: &Running, group: &str) {
     let brine = format!("{node_path}/devices/BrineTank");
     let temperature = until("a brine temperature", || async {
         let r = get(addr, &format!("{brine}/metrics/Temperature")).await;
-        (r.status == 200).then(|| r.json()["latest"]["value"].as_f64()).flatten()
+        (r.status == 200)
+            .then(|| r.json()["latest"]["value"].as_f64())
+            .flatten()
     })
     .await;
-    assert!((-25.0..5.0).contains(&temperature), "brine at {temperature} °C");
+    assert!(
+        (-25.0..5.0).contains(&temperature),
+        "brine at {temperature} °C"
+    );
 
     let history = until("some history", || async {
         let r = get(addr, &format!("{brine}/history?metric=Temperature&{FAR}")).await;
@@ -97,21 +118,43 @@ async fn flow(running: &Running, group: &str) {
     .await;
     assert!(history >= 3);
     // A day of one-minute buckets around now (the fast-forwarded clock runs ahead).
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     let day = format!("from={}&to={}", now - 3_600_000, now + 82_800_000);
-    let csv = get(addr, &format!("{brine}/history?metric=Temperature&{day}&bucket=1m&format=csv")).await;
+    let csv = get(
+        addr,
+        &format!("{brine}/history?metric=Temperature&{day}&bucket=1m&format=csv"),
+    )
+    .await;
     assert_eq!(csv.status, 200);
-    assert!(csv.body.starts_with("start_ms,time,count,min,max,avg,first,last\n"), "{}", csv.body);
+    assert!(
+        csv.body
+            .starts_with("start_ms,time,count,min,max,avg,first,last\n"),
+        "{}",
+        csv.body
+    );
 
     // A setpoint written through the API reaches the plant, whose next data carries it.
-    let write = post(addr, &format!("{brine}/write"), &json!({"metric": "Setpoint/Temperature", "value": -13.5})).await;
+    let write = post(
+        addr,
+        &format!("{brine}/write"),
+        &json!({"metric": "Setpoint/Temperature", "value": -13.5}),
+    )
+    .await;
     assert_eq!(write.status, 200, "{}", write.body);
     until("the new setpoint in the data", || async {
         let r = get(addr, &format!("{brine}/metrics/Setpoint/Temperature")).await;
         (r.json()["latest"]["value"].as_f64() == Some(-13.5)).then_some(())
     })
     .await;
-    let bad = post(addr, &format!("{brine}/write"), &json!({"metric": "Setpoint/Temperature", "value": "cold"})).await;
+    let bad = post(
+        addr,
+        &format!("{brine}/write"),
+        &json!({"metric": "Setpoint/Temperature", "value": "cold"}),
+    )
+    .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
 
     // A rebirth request produces a new birth certificate.
@@ -139,7 +182,11 @@ async fn flow(running: &Running, group: &str) {
     assert!(kpi["fields"]["brine_avg_c"].as_f64().is_some(), "{kpi}");
 
     let metrics = get(addr, "/metrics").await;
-    assert!(metrics.body.contains("iceplant_metrics_total"), "{}", metrics.body);
+    assert!(
+        metrics.body.contains("iceplant_metrics_total"),
+        "{}",
+        metrics.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,7 +195,10 @@ async fn the_pipeline_on_embedded_defaults() {
     let running = start(&config, Parts::ALL).await.unwrap();
     flow(&running, "IcePlant").await;
     running.shutdown().await.unwrap();
-    let parquet: Vec<_> = walk(&config.storage.parquet_dir()).into_iter().filter(|p| p.extension().is_some_and(|e| e == "parquet")).collect();
+    let parquet: Vec<_> = walk(&config.storage.parquet_dir())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
     assert!(!parquet.is_empty(), "shutdown closes the Parquet files");
     let _ = std::fs::remove_dir_all(&config.storage.data_dir);
 }
@@ -174,7 +224,12 @@ async fn a_node_killed_without_ndeath_goes_offline_through_its_will_and_its_metr
     // edge-node-death... SPARKPLUG.md 2.5).
     let mut config = config("will", 10.0);
     // The node stays away for a simulated hour, so the test sees it offline.
-    config.sim.config = Some(scenario(&config.storage.data_dir, "IcePlant", &config.mqtt.host_id, 3_600_000));
+    config.sim.config = Some(scenario(
+        &config.storage.data_dir,
+        "IcePlant",
+        &config.mqtt.host_id,
+        3_600_000,
+    ));
     let running = start(&config, Parts::ALL).await.unwrap();
     let addr = api(&running);
     until("the plant online", || async {
@@ -182,7 +237,11 @@ async fn a_node_killed_without_ndeath_goes_offline_through_its_will_and_its_metr
     })
     .await;
     until("a brine temperature", || async {
-        let r = get(addr, "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Temperature").await;
+        let r = get(
+            addr,
+            "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Temperature",
+        )
+        .await;
         (r.status == 200 && r.json()["latest"]["quality"] == 192).then_some(())
     })
     .await;
@@ -198,11 +257,20 @@ async fn a_node_killed_without_ndeath_goes_offline_through_its_will_and_its_metr
     })
     .await;
     until("STALE metrics", || async {
-        let r = get(addr, "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Temperature").await;
+        let r = get(
+            addr,
+            "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Temperature",
+        )
+        .await;
         (r.json()["latest"]["quality"] == 500).then_some(())
     })
     .await;
-    let offline = get(addr, "/api/v1/events?kind=offline&group=IcePlant&node=Plant1").await.json();
+    let offline = get(
+        addr,
+        "/api/v1/events?kind=offline&group=IcePlant&node=Plant1",
+    )
+    .await
+    .json();
     assert!(!offline.as_array().unwrap().is_empty(), "{offline}");
     running.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&config.storage.data_dir);
@@ -212,17 +280,30 @@ async fn a_node_killed_without_ndeath_goes_offline_through_its_will_and_its_metr
 /// (`mysql://root@127.0.0.1:3306/test`): the same server, database `iceplant_e2e_<pid>`.
 async fn fresh_mysql(base: &str) -> String {
     let db = format!("iceplant_e2e_{}", std::process::id());
-    let mut conn = <sqlx::MySqlConnection as sqlx::Connection>::connect(base).await.expect("connect to MySQL");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {db}")).execute(&mut conn).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {db} CHARACTER SET utf8mb4")).execute(&mut conn).await.unwrap();
+    let mut conn = <sqlx::MySqlConnection as sqlx::Connection>::connect(base)
+        .await
+        .expect("connect to MySQL");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {db} CHARACTER SET utf8mb4"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let (server, _) = base.rsplit_once('/').expect("a database in the URL");
     format!("{server}/{db}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pipeline_on_mosquitto_and_mariadb() {
-    let (Ok(mqtt), Ok(mysql)) = (std::env::var("SPARKPLUG_TEST_MQTT_URL"), std::env::var("SPARKPLUG_TEST_MYSQL_URL")) else {
-        eprintln!("skipped: set SPARKPLUG_TEST_MQTT_URL and SPARKPLUG_TEST_MYSQL_URL to run against Mosquitto and MariaDB");
+    let (Ok(mqtt), Ok(mysql)) = (
+        std::env::var("SPARKPLUG_TEST_MQTT_URL"),
+        std::env::var("SPARKPLUG_TEST_MYSQL_URL"),
+    ) else {
+        eprintln!(
+            "skipped: set SPARKPLUG_TEST_MQTT_URL and SPARKPLUG_TEST_MYSQL_URL to run against Mosquitto and MariaDB"
+        );
         return;
     };
     let mut config = config("external", 120.0);
@@ -230,7 +311,12 @@ async fn the_pipeline_on_mosquitto_and_mariadb() {
     config.storage.database_url = fresh_mysql(&mysql).await;
     // A group of its own, so other tests' retained messages on the broker do not mix in.
     let group = format!("E2E{}", std::process::id());
-    config.sim.config = Some(scenario(&config.storage.data_dir, &group, &config.mqtt.host_id, 1_000));
+    config.sim.config = Some(scenario(
+        &config.storage.data_dir,
+        &group,
+        &config.mqtt.host_id,
+        1_000,
+    ));
     config.mqtt.groups = vec![group.clone()];
     let running = start(&config, Parts::ALL).await.unwrap();
     flow(&running, &group).await;
