@@ -222,6 +222,63 @@ impl Statements {
 /// Most bytes of parameters in one statement (under MySQL's default 16 MiB packet limit).
 const MAX_STATEMENT_BYTES: usize = 4 << 20;
 
+/// The row counts of the statements that write rows of the given value sizes, in order: groups
+/// of at most `max_rows` rows and about `max_bytes` of values, each group split into powers of
+/// two (a full group is one statement). So a sink uses at most ~12 distinct statement texts
+/// per table, each a prepared statement that is reused, whatever the batch sizes.
+pub(crate) fn plan_statements(
+    sizes: impl IntoIterator<Item = usize>,
+    max_rows: usize,
+    max_bytes: usize,
+) -> Vec<usize> {
+    let mut groups = Vec::new();
+    let (mut rows, mut bytes) = (0, 0);
+    for size in sizes {
+        rows += 1;
+        bytes += size;
+        if rows == max_rows || bytes >= max_bytes {
+            groups.push(rows);
+            (rows, bytes) = (0, 0);
+        }
+    }
+    if rows > 0 {
+        groups.push(rows);
+    }
+    let mut plan = Vec::new();
+    for group in groups {
+        if group == max_rows {
+            plan.push(group);
+            continue;
+        }
+        let mut left = group;
+        while left > 0 {
+            let part = 1 << (usize::BITS - 1 - left.leading_zeros());
+            plan.push(part);
+            left -= part;
+        }
+    }
+    plan
+}
+
+fn sample_params(id: i64, row: &Row<'_>, out: &mut Vec<Param>) {
+    out.push(Param::I64(id));
+    out.push(Param::I64(row.ts_ms));
+    out.push(Param::I64(row.is_historical.into()));
+    value_params(&row.cols, out);
+    out.push(Param::I64(row.quality.into()));
+    out.push(Param::opt(row.seq, |s| Param::I64(s.into())));
+    out.push(Param::opt(row.bd_seq, Param::U64));
+    out.push(Param::I64(row.received_at_ms));
+}
+
+fn current_params(id: i64, row: &Row<'_>, out: &mut Vec<Param>) {
+    out.push(Param::I64(id));
+    value_params(&row.cols, out);
+    out.push(Param::I64(row.quality.into()));
+    out.push(Param::I64(row.received_at_ms));
+    out.push(Param::I64(row.ts_ms));
+}
+
 /// Inserts the rows (duplicates ignored) and moves current values; returns the rows written.
 pub(crate) async fn write(
     tx: &mut Tx,
@@ -240,33 +297,20 @@ pub(crate) async fn write(
         .collect();
     order.sort_unstable_by_key(|&(id, i)| (id, rows[i].ts_ms, rows[i].is_historical));
     let per_statement = dialect.sample_rows_per_statement();
+    let plan = plan_statements(
+        order.iter().map(|&(_, i)| rows[i].cols.size()),
+        per_statement,
+        MAX_STATEMENT_BYTES,
+    );
     let mut written = 0;
     let mut params = Vec::with_capacity(per_statement * SAMPLE_COLUMNS.len());
-    let mut in_statement = 0;
-    let mut bytes = 0;
-    for (id, i) in order {
-        let row = &rows[i];
-        params.push(Param::I64(id));
-        params.push(Param::I64(row.ts_ms));
-        params.push(Param::I64(row.is_historical.into()));
-        value_params(&row.cols, &mut params);
-        params.push(Param::I64(row.quality.into()));
-        params.push(Param::opt(row.seq, |s| Param::I64(s.into())));
-        params.push(Param::opt(row.bd_seq, Param::U64));
-        params.push(Param::I64(row.received_at_ms));
-        in_statement += 1;
-        bytes += row.cols.size();
-        if in_statement == per_statement || bytes >= MAX_STATEMENT_BYTES {
-            let sql = statements.samples(dialect, in_statement);
-            written += tx.execute(sql, &params).await?;
-            params.clear();
-            in_statement = 0;
-            bytes = 0;
+    let mut next = order.into_iter();
+    for n in plan {
+        params.clear();
+        for (id, i) in next.by_ref().take(n) {
+            sample_params(id, &rows[i], &mut params);
         }
-    }
-    if in_statement > 0 {
-        let sql = statements.samples(dialect, in_statement);
-        written += tx.execute(sql, &params).await?;
+        written += tx.execute(statements.samples(dialect, n), &params).await?;
     }
     write_current(tx, dialect, statements, rows, &metric_ids).await?;
     Ok(written)
@@ -298,30 +342,40 @@ async fn write_current(
     }
     let mut newest: Vec<(i64, usize)> = newest.into_iter().collect();
     newest.sort_unstable();
-    let per_statement = dialect.sample_rows_per_statement();
+    let plan = plan_statements(
+        newest.iter().map(|&(_, i)| rows[i].cols.size()),
+        dialect.sample_rows_per_statement(),
+        MAX_STATEMENT_BYTES,
+    );
     let mut params = Vec::new();
-    let mut in_statement = 0;
-    let mut bytes = 0;
-    for (id, i) in newest {
-        let row = &rows[i];
-        params.push(Param::I64(id));
-        value_params(&row.cols, &mut params);
-        params.push(Param::I64(row.quality.into()));
-        params.push(Param::I64(row.received_at_ms));
-        params.push(Param::I64(row.ts_ms));
-        in_statement += 1;
-        bytes += row.cols.size();
-        if in_statement == per_statement || bytes >= MAX_STATEMENT_BYTES {
-            let sql = statements.current(dialect, in_statement);
-            tx.execute(sql, &params).await?;
-            params.clear();
-            in_statement = 0;
-            bytes = 0;
+    let mut next = newest.into_iter();
+    for n in plan {
+        params.clear();
+        for (id, i) in next.by_ref().take(n) {
+            current_params(id, &rows[i], &mut params);
         }
-    }
-    if in_statement > 0 {
-        let sql = statements.current(dialect, in_statement);
-        tx.execute(sql, &params).await?;
+        tx.execute(statements.current(dialect, n), &params).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_come_in_few_sizes() {
+        assert_eq!(
+            plan_statements([10; 2500], 1000, 1 << 20),
+            vec![1000, 1000, 256, 128, 64, 32, 16, 4]
+        );
+        assert_eq!(plan_statements([10; 7], 1000, 1 << 20), vec![4, 2, 1]);
+        assert!(plan_statements(std::iter::empty(), 1000, 1 << 20).is_empty());
+        // Big values close a group early; the group is then split like any other.
+        assert_eq!(plan_statements([600, 600, 600, 10], 1000, 1000), vec![2, 2]);
+        let sizes: std::collections::BTreeSet<usize> = (1..3000)
+            .flat_map(|n| plan_statements(vec![1; n], 1000, 1 << 20))
+            .collect();
+        assert!(sizes.len() <= 11, "{sizes:?}");
+    }
 }
