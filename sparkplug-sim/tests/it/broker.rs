@@ -248,8 +248,8 @@ async fn host_receives_what_was_published(url: BrokerUrl) {
     events
         .until("the new setpoint in DDATA", |e| {
             e.iter().any(|e| matches!(e, HostEvent::Metrics { group: mg, metrics, .. }
-                if *mg == g && metrics.iter().any(|m| m.metric.name.as_deref() == Some("Setpoint/Temperature")
-                    && m.metric.value == Some(Value::Double(-13.5)))))
+                if *mg == g && metrics.iter().any(|m| m.name() == "Setpoint/Temperature"
+                    && m.value() == Some(&Value::Double(-13.5)))))
         })
         .await;
     let setpoint = sim

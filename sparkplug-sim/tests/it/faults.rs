@@ -202,7 +202,7 @@ fn clock_skew_shifts_metric_timestamps() {
         .iter()
         .filter_map(|(at, e)| match e {
             HostEvent::Metrics { metrics, .. } => {
-                let t = metrics.first()?.metric.timestamp?;
+                let t = metrics.first()?.timestamp()?;
                 Some(t as i64 - at.as_millis() as i64)
             }
             _ => None,
@@ -242,7 +242,7 @@ fn store_forward_burst_arrives_as_history() {
         .iter()
         .map(|(_, e)| match e {
             HostEvent::Metrics { metrics, .. } => {
-                metrics.iter().filter(|m| m.metric.is_historical).count()
+                metrics.iter().filter(|m| m.is_historical()).count()
             }
             _ => 0,
         })
