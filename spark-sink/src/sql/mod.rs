@@ -176,36 +176,9 @@ impl SqlStore {
             message,
         };
         let pool = if url.starts_with("sqlite:") {
-            let connect = SqliteConnectOptions::from_str(url)
-                .map_err(|e| bad(e.to_string()))?
-                .busy_timeout(Duration::from_secs(5))
-                .synchronous(SqliteSynchronous::Normal)
-                // 64 MiB of page cache per connection (the default is 2 MiB): inserts into the
-                // samples key touch one page per metric.
-                .pragma("cache_size", "-65536");
+            let connect = SqliteConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
             let memory = url.contains(":memory:") || url.contains("mode=memory");
-            let (connect, pool_options) = if memory {
-                // Each connection to :memory: is its own database: keep exactly one, forever.
-                (
-                    connect,
-                    SqlitePoolOptions::new()
-                        .max_connections(1)
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None),
-                )
-            } else {
-                (
-                    connect.journal_mode(SqliteJournalMode::Wal),
-                    SqlitePoolOptions::new().max_connections(options.max_connections),
-                )
-            };
-            let pool = pool_options
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect)
-                .await
-                .map_err(ConnectError::Unavailable)?;
-            Pool::Sqlite(pool)
+            sqlite_pool(connect, memory, &options).await?
         } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
             let url = url.replacen("mariadb:", "mysql:", 1);
             let connect = MySqlConnectOptions::from_str(&url).map_err(|e| bad(e.to_string()))?;
@@ -235,6 +208,21 @@ impl SqlStore {
         Ok(SqlStore { pool, options })
     }
 
+    /// Opens (creating it if missing) the SQLite database file at `path`, any path (no URL
+    /// escaping needed), and migrates its schema: the embedded default, e.g.
+    /// `data_dir.join("spark.db")`.
+    pub async fn open_sqlite_file(
+        path: impl AsRef<std::path::Path>,
+        options: SqlOptions,
+    ) -> Result<SqlStore, ConnectError> {
+        let connect = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        let pool = sqlite_pool(connect, false, &options).await?;
+        migrate::migrate(&pool, now_ms()).await?;
+        Ok(SqlStore { pool, options })
+    }
+
     /// The engine behind the store.
     pub fn dialect(&self) -> Dialect {
         self.pool.dialect()
@@ -254,6 +242,42 @@ impl SqlStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A SQLite pool: WAL and `synchronous=NORMAL` for files, exactly one connection kept forever
+/// for an in-memory database (each connection to `:memory:` is a database of its own).
+async fn sqlite_pool(
+    connect: SqliteConnectOptions,
+    memory: bool,
+    options: &SqlOptions,
+) -> Result<Pool, ConnectError> {
+    let connect = connect
+        .busy_timeout(Duration::from_secs(5))
+        .synchronous(SqliteSynchronous::Normal)
+        // 64 MiB of page cache per connection (the default is 2 MiB): inserts into the samples
+        // key touch one page per metric.
+        .pragma("cache_size", "-65536");
+    let (connect, pool_options) = if memory {
+        (
+            connect,
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None),
+        )
+    } else {
+        (
+            connect.journal_mode(SqliteJournalMode::Wal),
+            SqlitePoolOptions::new().max_connections(options.max_connections),
+        )
+    };
+    let pool = pool_options
+        .acquire_timeout(options.acquire_timeout)
+        .connect_with(connect)
+        .await
+        .map_err(ConnectError::Unavailable)?;
+    Ok(Pool::Sqlite(pool))
 }
 
 /// Milliseconds since the Unix epoch: when migrations and report rows were written (metadata

@@ -144,3 +144,32 @@ async fn large_batches_span_several_statements() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_file_opens_by_path_whatever_its_name() {
+    let dir = std::env::temp_dir().join(format!("spark sink #{}?x", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("plant data.db");
+    let store = SqlStore::open_sqlite_file(&path, spark_sink::sql::SqlOptions::default())
+        .await
+        .unwrap();
+    let n = node();
+    store
+        .sink()
+        .write(&batch([sample(&n, "T", 1, Value::Int8(3))]))
+        .await
+        .unwrap();
+    store.close().await;
+    assert!(path.exists());
+    let again = SqlStore::open_sqlite_file(&path, spark_sink::sql::SqlOptions::default())
+        .await
+        .unwrap();
+    let hist = again
+        .query()
+        .history(&n, "T", TimeRange::all(), 10)
+        .await
+        .unwrap();
+    assert_eq!(hist[0].value, Some(Value::Int8(3)));
+    again.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
