@@ -128,6 +128,10 @@ pub enum EventOverflow {
 pub struct MqttConfig {
     /// The broker, the transport (TCP or TLS) and the protocol version.
     pub broker: BrokerUrl,
+    /// Further brokers, tried in turn after `broker` (then `broker` again): a runner moves to
+    /// the next one after a connection attempt fails, and an edge node also when its Primary
+    /// Host goes offline (SPARKPLUG.md 2.6: NDEATH, disconnect, next server). Default none.
+    pub servers: Vec<BrokerUrl>,
     /// The MQTT keep-alive: whole seconds, at least 1 s, 0 for none. Default 30 s.
     pub keep_alive: Duration,
     /// The user name and password, if the broker wants them. Default none.
@@ -157,6 +161,7 @@ impl MqttConfig {
     pub fn new(broker: BrokerUrl) -> Self {
         MqttConfig {
             broker,
+            servers: Vec::new(),
             keep_alive: Duration::from_secs(30),
             credentials: None,
             ca_pem: None,
@@ -168,6 +173,19 @@ impl MqttConfig {
             command_capacity: 64,
             shutdown_timeout: Duration::from_secs(5),
         }
+    }
+
+    /// Sets the brokers tried after `broker`, in turn (builder style).
+    pub fn with_servers(mut self, servers: impl IntoIterator<Item = BrokerUrl>) -> Self {
+        self.servers = servers.into_iter().collect();
+        self
+    }
+
+    /// Every broker in the order they are tried: `broker`, then `servers`.
+    pub fn rotation(&self) -> Vec<BrokerUrl> {
+        std::iter::once(self.broker.clone())
+            .chain(self.servers.iter().cloned())
+            .collect()
     }
 
     /// Sets the keep-alive (builder style).

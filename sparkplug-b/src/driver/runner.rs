@@ -138,7 +138,10 @@ impl<M: Machine> Runner<M> {
     /// Runs until a clean shutdown (`Ok`) or until it gives up (`Err`).
     pub(crate) async fn run(mut self) -> Result<(), DriverError> {
         let mut failures: u32 = 0;
+        let rotation = self.config.rotation();
+        let mut server = 0;
         loop {
+            self.config.broker = rotation[server].clone();
             let options = self.machine.connect(clock::now());
             tracing::debug!(
                 broker = %self.config.broker,
@@ -153,8 +156,15 @@ impl<M: Machine> Runner<M> {
                     tracing::debug!(broker = %self.config.broker, "Shut down cleanly.");
                     return Ok(());
                 }
-                End::Reconnect => failures = 0,
+                End::Reconnect => {
+                    // The Primary Host went offline: the next server (SPARKPLUG.md 2.6).
+                    failures = 0;
+                    server = (server + 1) % rotation.len();
+                }
                 End::Lost { error, connected } => {
+                    if !connected {
+                        server = (server + 1) % rotation.len();
+                    }
                     self.machine.handle_disconnected(clock::now());
                     failures = if connected {
                         1

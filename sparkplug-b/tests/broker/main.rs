@@ -72,6 +72,17 @@ async fn env_broker_primary_host_offline_and_back() {
 }
 
 #[tokio::test]
+async fn rumqttd_next_server_after_a_failed_attempt() {
+    scenario::next_server_after_a_failed_attempt(rumqttd().v4.clone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rumqttd_primary_host_offline_moves_to_the_next_server() {
+    let broker = rumqttd();
+    scenario::primary_host_offline_next_server(broker.v4.clone(), broker.v5.clone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_broker_gives_up_after_max_attempts() {
     scenario::gives_up(BrokerUrl::new("127.0.0.1", support::free_port())).await;
 }

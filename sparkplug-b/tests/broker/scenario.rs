@@ -393,3 +393,70 @@ pub(crate) async fn primary_host_offline_and_back(url: BrokerUrl) {
         .unwrap();
     stop_host(host, host_task, &url, &ids.host).await;
 }
+
+/// A broker that does not answer: the runner moves on to the next server of its list.
+pub(crate) async fn next_server_after_a_failed_attempt(url: BrokerUrl) {
+    let ids = Ids::new();
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
+    host_state_birth(&mut host_events).await;
+    let dead = BrokerUrl::new("127.0.0.1", crate::support::free_port());
+    let config = mqtt(&dead).with_servers([url.clone()]);
+    let (edge, mut edge_events, edge_task) =
+        run_edge_node(ids.edge(false, None), config, MemoryBdSeqStore::default());
+    let broker = wait_for(
+        &mut edge_events,
+        "a connection to the second server",
+        |e| match e {
+            RunnerEvent::Connected { broker } => Some(broker),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(broker, format!("{}:{}", url.host(), url.port()));
+    node_online(
+        &mut host_events,
+        &ids,
+        "the NBIRTH through the second server",
+    )
+    .await;
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+    stop_host(host, host_task, &url, &ids.host).await;
+}
+
+/// tck-id-operational-behavior-edge-node-termination-host-offline-reconnect: when the Primary
+/// Host goes offline the edge node publishes NDEATH, disconnects and connects to the next
+/// server in its list (here another listener of the same broker, `second`).
+pub(crate) async fn primary_host_offline_next_server(first: BrokerUrl, second: BrokerUrl) {
+    let ids = Ids::new();
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&first));
+    let config = mqtt(&first).with_servers([second.clone()]);
+    let (edge, mut edge_events, edge_task) =
+        run_edge_node(ids.edge(true, None), config, MemoryBdSeqStore::default());
+    node_online(&mut host_events, &ids, "the NBIRTH on the first server").await;
+    let connected = |e: RunnerEvent<EdgeEvent>| match e {
+        RunnerEvent::Connected { broker } => Some(broker),
+        _ => None,
+    };
+    let broker = wait_for(&mut edge_events, "the first connection", connected).await;
+    assert_eq!(broker, format!("{}:{}", first.host(), first.port()));
+    stop_host(host, host_task, &first, &ids.host).await;
+    wait_for(&mut edge_events, "the host's offline STATE", |e| {
+        matches!(
+            e,
+            RunnerEvent::Session(EdgeEvent::PrimaryHostOffline { .. })
+        )
+        .then_some(())
+    })
+    .await;
+    let broker = wait_for(&mut edge_events, "the move to the next server", connected).await;
+    assert_eq!(broker, format!("{}:{}", second.host(), second.port()));
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+}
