@@ -1,5 +1,6 @@
 //! From a [`ScenarioConfig`] and a seed to a [`Scenario`].
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -220,7 +221,7 @@ impl Scenario {
                 let mean_gap_ms = 3_600_000.0 / r.per_node_per_hour;
                 let mut rng = Rng::derive(seed, u64::MAX);
                 let next = (0..nodes.len())
-                    .map(|_| start_ms + rng.exponential(mean_gap_ms).max(1.0) as u64)
+                    .map(|i| Reverse((start_ms + rng.exponential(mean_gap_ms).max(1.0) as u64, i)))
                     .collect();
                 Some(RandomFaults {
                     mean_gap_ms,

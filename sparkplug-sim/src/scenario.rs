@@ -138,7 +138,8 @@ pub(crate) struct Scheduled {
 pub(crate) struct RandomFaults {
     pub(crate) mean_gap_ms: f64,
     pub(crate) kinds: Vec<FaultKind>,
-    pub(crate) next: Vec<u64>,
+    /// (due time, node), earliest first.
+    pub(crate) next: BinaryHeap<Reverse<(u64, usize)>>,
     pub(crate) rng: Rng,
 }
 
@@ -318,7 +319,7 @@ impl Scenario {
         let random = self
             .random
             .as_ref()
-            .and_then(|r| r.next.iter().copied().min());
+            .and_then(|r| r.next.peek().map(|Reverse((t, _))| *t));
         [timers, fault, random]
             .into_iter()
             .flatten()
@@ -341,13 +342,17 @@ impl Scenario {
                 continue;
             }
             if let Some(r) = self.random.as_mut() {
-                if let Some(i) = r.next.iter().position(|&t| t <= due) {
-                    let kind = r.kinds.get(r.rng.below(r.kinds.len())).cloned();
-                    r.next[i] = due + r.rng.exponential(r.mean_gap_ms).max(1.0) as u64;
-                    if let Some(kind) = kind {
-                        self.fire(Some(i), &kind, due);
+                if let Some(Reverse((t, i))) = r.next.peek().copied() {
+                    if t <= due {
+                        r.next.pop();
+                        let kind = r.kinds.get(r.rng.below(r.kinds.len())).cloned();
+                        let next = due + r.rng.exponential(r.mean_gap_ms).max(1.0) as u64;
+                        r.next.push(Reverse((next, i)));
+                        if let Some(kind) = kind {
+                            self.fire(Some(i), &kind, due);
+                        }
+                        continue;
                     }
-                    continue;
                 }
             }
             if let Some(Reverse((t, i))) = self.timers.pop() {

@@ -247,9 +247,11 @@ async fn host_receives_what_was_published(url: BrokerUrl) {
     .unwrap();
     events
         .until("the new setpoint in DDATA", |e| {
-            e.iter().any(|e| matches!(e, HostEvent::Metrics { group: mg, metrics, .. }
+            e.iter().any(|e| {
+                matches!(e, HostEvent::Metrics { group: mg, metrics, .. }
                 if *mg == g && metrics.iter().any(|m| m.name() == "Setpoint/Temperature"
-                    && m.value() == Some(&Value::Double(-13.5)))))
+                    && m.value() == Some(&Value::Double(-13.5))))
+            })
         })
         .await;
     let setpoint = sim
