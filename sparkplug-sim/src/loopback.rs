@@ -22,7 +22,11 @@ struct Session {
     filters: Vec<Subscription>,
 }
 
-/// [`Scenario`] + [`HostApplication`] over an in-memory broker: see the [module docs](self).
+/// [`Scenario`] + [`HostApplication`] over an in-memory broker, on the simulated clock.
+///
+/// The broker delivers every message at once and in order, keeps retained messages,
+/// publishes a node's Will when its connection is dropped (and not when it disconnects
+/// cleanly), and routes commands by the nodes' subscriptions.
 #[derive(Debug)]
 pub struct Loopback {
     scenario: Scenario,

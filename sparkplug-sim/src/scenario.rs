@@ -143,7 +143,21 @@ pub(crate) struct RandomFaults {
     pub(crate) rng: Rng,
 }
 
-/// The simulated nodes and their clock: see the [module docs](self).
+/// The simulated nodes and their clock: the deterministic core.
+///
+/// ```text
+///   caller (IO loop or Loopback)            Scenario
+///   advance(now) ────────────────────────► wakes what is due: connects, faults, samples
+///   handle_connected(node, now) ─────────► births (or waits for the Primary Host)
+///   handle_publish(node, now, t, bytes) ─► NCMD / DCMD / STATE → commands, rebirths
+///   handle_connection_lost(node, now) ───► store and forward, reconnect later
+///   poll_action() ◄────────────────────── Connect | Subscribe | Publish | Disconnect | Drop
+///   poll_event() ◄─────────────────────── SimEvent
+///   next_wake() ◄──────────────────────── when to call advance next
+/// ```
+///
+/// Nothing here reads a clock, draws unseeded randomness or does IO: the same configuration,
+/// seed and inputs give the same actions, byte for byte.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub(crate) nodes: Vec<SimNode>,

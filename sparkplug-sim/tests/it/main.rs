@@ -6,6 +6,7 @@ mod broker;
 mod commands;
 mod config;
 mod determinism;
+mod fast_forward;
 mod faults;
 mod host_view;
 mod support;
