@@ -96,6 +96,7 @@ impl Scenario {
         let mut replays: HashMap<(String, Option<String>), Arc<[f64]>> = HashMap::new();
         let mut metric_count = 0;
         for (e, plant) in config.plants.iter().enumerate() {
+            let mqtt = plant.options.mqtt.clone().map(Arc::new);
             for n in 1..=plant.options.count {
                 let at = format!("plant[{e}] node {n}");
                 let index = nodes.len();
@@ -126,13 +127,14 @@ impl Scenario {
                     devices.push(id);
                 }
                 let source = Source::Plant(Box::new(source));
-                let mqtt = plant.options.mqtt.clone();
+                let mqtt = mqtt.clone();
                 nodes.push(SimNode::new(
                     index, edge, group, node, devices, source, mqtt, delay, start_ms,
                 ));
             }
         }
         for (e, generic) in config.nodes.iter().enumerate() {
+            let mqtt = generic.options.mqtt.clone().map(Arc::new);
             for n in 1..=generic.options.count {
                 let at = format!("node[{e}] node {n}");
                 let index = nodes.len();
@@ -183,7 +185,7 @@ impl Scenario {
                 }
                 let mut source = GenericSource { slots, next_due: 0 };
                 source.refresh_due();
-                let mqtt = generic.options.mqtt.clone();
+                let mqtt = mqtt.clone();
                 nodes.push(SimNode::new(
                     index,
                     edge,

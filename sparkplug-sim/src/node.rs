@@ -42,7 +42,8 @@ pub(crate) struct SimNode {
     pub(crate) devices: Vec<DeviceId>,
     pub(crate) source: Source,
     pub(crate) link: Link,
-    pub(crate) mqtt: Option<MqttOverride>,
+    /// Shared by every node of its entry.
+    pub(crate) mqtt: Option<std::sync::Arc<MqttOverride>>,
     faults: MessageFaults,
     skew_ms: i64,
     skew_until: Option<u64>,
@@ -72,7 +73,7 @@ impl SimNode {
         node: String,
         devices: Vec<DeviceId>,
         source: Source,
-        mqtt: Option<MqttOverride>,
+        mqtt: Option<std::sync::Arc<MqttOverride>>,
         reconnect_delay_ms: u64,
         start_ms: u64,
     ) -> Self {

@@ -244,7 +244,7 @@ impl Scenario {
 
     /// The broker settings a node's entry gave, if any.
     pub fn node_mqtt(&self, index: usize) -> Option<&MqttOverride> {
-        self.nodes.get(index)?.mqtt.as_ref()
+        self.nodes.get(index)?.mqtt.as_deref()
     }
 
     /// The plant model of node `index`, if it is an ice plant.

@@ -67,6 +67,7 @@ impl Connection {
         generation: u64,
         capacity: usize,
         inbox: mpsc::Sender<Report>,
+        delay: Duration,
     ) -> Result<Self, OpenError> {
         let transport = transport(config)?;
         let host = config.broker.host().to_owned();
@@ -95,7 +96,7 @@ impl Connection {
                     o.set_credentials(c.username.clone(), c.password.clone());
                 }
                 let (client, eventloop) = rumqttc::v5::AsyncClient::new(o, capacity);
-                let task = tokio::spawn(drive_v5(eventloop, inbox, node, generation));
+                let task = tokio::spawn(drive_v5(eventloop, inbox, node, generation, delay));
                 (Client::V5(client), task)
             }
             _ => {
@@ -117,7 +118,7 @@ impl Connection {
                 let mut network = rumqttc::NetworkOptions::new();
                 network.set_connection_timeout(timeout);
                 eventloop.set_network_options(network);
-                let task = tokio::spawn(drive_v4(eventloop, inbox, node, generation));
+                let task = tokio::spawn(drive_v4(eventloop, inbox, node, generation, delay));
                 (Client::V4(client), task)
             }
         };
@@ -216,7 +217,9 @@ async fn drive_v4(
     inbox: mpsc::Sender<Report>,
     node: usize,
     generation: u64,
+    delay: Duration,
 ) {
+    tokio::time::sleep(delay).await;
     loop {
         let report = match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => Incoming::ConnAck,
@@ -242,7 +245,9 @@ async fn drive_v5(
     inbox: mpsc::Sender<Report>,
     node: usize,
     generation: u64,
+    delay: Duration,
 ) {
+    tokio::time::sleep(delay).await;
     use rumqttc::v5::Event as E5;
     use v5p::Packet as P5;
     loop {

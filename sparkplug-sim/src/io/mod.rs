@@ -231,6 +231,7 @@ impl Simulator {
             connected: vec![false; node_count],
             last_error: None,
             leaving: Vec::new(),
+            failed_at: vec![None; node_count],
         };
         tokio::pin!(shutdown);
         let mut online_at = Instant::now();
@@ -308,7 +309,12 @@ struct Io {
     last_error: Option<String>,
     /// Connections finishing a clean disconnect.
     leaving: Vec<JoinHandle<()>>,
+    /// When each node's last connection attempt failed, if it did.
+    failed_at: Vec<Option<Instant>>,
 }
+
+/// The least wall time between a failed connection attempt and the next.
+const RETRY_GAP: Duration = Duration::from_secs(1);
 
 impl Io {
     fn online(&self) -> usize {
@@ -325,6 +331,16 @@ impl Io {
                     let Some(config) = self.configs.get(node) else {
                         continue;
                     };
+                    // After a failed attempt, wait at least RETRY_GAP of wall time before the
+                    // next, however fast simulated time runs.
+                    let delay = self
+                        .failed_at
+                        .get(node)
+                        .copied()
+                        .flatten()
+                        .map_or(Duration::ZERO, |t| {
+                            (t + RETRY_GAP).saturating_duration_since(Instant::now())
+                        });
                     let conn = Connection::open(
                         config,
                         options,
@@ -332,6 +348,7 @@ impl Io {
                         self.generation,
                         self.capacity,
                         self.inbox.clone(),
+                        delay,
                     )?;
                     if let Some(slot) = self.conns.get_mut(node) {
                         // Replacing an old connection drops it: its socket closes.
@@ -396,6 +413,9 @@ impl Io {
         let now = clock.now();
         match incoming {
             Incoming::ConnAck => {
+                if let Some(f) = self.failed_at.get_mut(node) {
+                    *f = None;
+                }
                 self.set_connected(node, true);
                 scenario.handle_connected(node, now);
             }
@@ -404,6 +424,10 @@ impl Io {
             }
             Incoming::Closed(why) => {
                 self.last_error = Some(why);
+                let never_up = !self.connected.get(node).copied().unwrap_or(false);
+                if let (true, Some(f)) = (never_up, self.failed_at.get_mut(node)) {
+                    *f = Some(Instant::now());
+                }
                 if let Some(slot) = self.conns.get_mut(node) {
                     *slot = None;
                 }
@@ -459,4 +483,51 @@ fn node_configs(scenario: &Scenario, base: &MqttConfig) -> Result<Vec<Arc<MqttCo
         out.push(c);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ScenarioConfig;
+    use sparkplug_b::session::Timestamp;
+
+    fn scenario(text: &str) -> Scenario {
+        let config: ScenarioConfig = text.parse().unwrap();
+        Scenario::from_config(&config, 1, Timestamp::from_millis(0)).unwrap()
+    }
+
+    #[test]
+    fn per_node_brokers_override_the_default() {
+        let s = scenario(
+            "[[node]]\ngroup = \"G\"\nnode = \"A\"\n[[node]]\ngroup = \"G\"\nnode = \"B{n}\"\ncount = 2\n\
+             mqtt = { url = \"mqtts5://broker.example:8884\", username = \"u\", password = \"p\" }\n",
+        );
+        let base = MqttConfig::new(BrokerUrl::new("127.0.0.1", 1883));
+        let configs = node_configs(&s, &base).unwrap();
+        assert_eq!(configs[0].broker, base.broker);
+        assert_eq!(configs[1].broker.port(), 8884);
+        assert!(configs[1].broker.tls());
+        assert!(
+            Arc::ptr_eq(&configs[1], &configs[2]),
+            "one config per entry"
+        );
+        assert_eq!(
+            configs[2].credentials.as_ref().map(|c| c.username.as_str()),
+            Some("u")
+        );
+    }
+
+    #[test]
+    fn bad_node_brokers_are_errors() {
+        let base = MqttConfig::new(BrokerUrl::new("127.0.0.1", 1883));
+        let s = scenario("[[node]]\ngroup = \"G\"\nnode = \"A\"\nmqtt = { url = \"http://x\" }\n");
+        assert!(matches!(node_configs(&s, &base), Err(RunError::Url { .. })));
+        let s = scenario(
+            "[[node]]\ngroup = \"G\"\nnode = \"A\"\nmqtt = { ca_file = \"/nonexistent.pem\" }\n",
+        );
+        assert!(matches!(
+            node_configs(&s, &base),
+            Err(RunError::CaFile { .. })
+        ));
+    }
 }
