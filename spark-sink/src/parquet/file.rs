@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use super::config::ParquetConfig;
 use super::error::ParquetError;
@@ -54,6 +55,19 @@ impl Columns {
 /// keeps Arrow's 32-bit offsets far from overflowing and memory bounded.
 const MAX_BUFFERED_DATA: usize = 64 << 20;
 
+/// Columns whose values seldom repeat: plain encoding, no dictionary.
+const PLAIN_COLUMNS: &[&str] = &[
+    "double_value",
+    "string_value",
+    "bytes_value",
+    "json_value",
+    "detail",
+    "properties_json",
+];
+
+/// Integer columns that rise steadily: delta encoding.
+const DELTA_COLUMNS: &[&str] = &["ts", "received_at", "int_value", "uint_value"];
+
 /// A file being written.
 pub(crate) struct PartitionFile {
     tmp_path: PathBuf,
@@ -77,11 +91,22 @@ impl PartitionFile {
         let tmp_path = dir.join(format!(".{name}.tmp"));
         let file = File::create(&tmp_path).map_err(|e| ParquetError::io(&tmp_path, e))?;
         let level = ZstdLevel::try_new(config.zstd_level).unwrap_or_default();
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(level))
             .set_max_row_group_row_count(Some(config.row_group_rows.max(1)))
-            .set_created_by(format!("spark-sink {}", env!("CARGO_PKG_VERSION")))
-            .build();
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_created_by(format!("spark-sink {}", env!("CARGO_PKG_VERSION")));
+        // Names repeat: dictionaries. Values and times hardly do: no dictionary (it would be
+        // built and thrown away), and times as deltas (they rise steadily).
+        for column in PLAIN_COLUMNS {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(*column), false);
+        }
+        for column in DELTA_COLUMNS {
+            props = props
+                .set_column_dictionary_enabled(ColumnPath::from(*column), false)
+                .set_column_encoding(ColumnPath::from(*column), Encoding::DELTA_BINARY_PACKED);
+        }
+        let props = props.build();
         let (schema, columns) = match key.dataset {
             Dataset::Samples => (
                 samples_schema(),
