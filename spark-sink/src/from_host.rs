@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use sparkplug_b::session::host::{DeviceOfflineCause, RebirthReason};
+use sparkplug_b::session::host::{DeviceOfflineCause, MetricUpdate, RebirthReason};
 use sparkplug_b::session::{BdSeq, HostEvent};
 use sparkplug_b::topic::MessageType;
 use sparkplug_b::{DataType, Metric, Quality, Value};
@@ -144,7 +144,12 @@ impl RecordBuilder {
                 if matches!(message_type, MessageType::NBirth | MessageType::DBirth) {
                     let metrics = metrics
                         .iter()
-                        .filter_map(|update| self.catalogue_entry(&update.metric))
+                        .map(|update| CatalogueEntry {
+                            metric: Arc::clone(update.shared_name()),
+                            alias: update.alias(),
+                            datatype: update.datatype(),
+                            properties: update.properties().cloned(),
+                        })
                         .collect();
                     batch.push(Record::Birth(Birth {
                         source: Arc::clone(&source),
@@ -156,7 +161,7 @@ impl RecordBuilder {
                     self.stats.births += 1;
                 }
                 for update in metrics {
-                    self.push_metric(&ctx, None, &update.metric, update.quality, batch);
+                    self.push_update(&ctx, update, batch);
                 }
             }
             HostEvent::NodeOnline {
@@ -344,14 +349,41 @@ impl RecordBuilder {
         name
     }
 
-    fn catalogue_entry(&mut self, metric: &Metric) -> Option<CatalogueEntry> {
-        let name = self.name(metric.name.as_deref()?);
-        Some(CatalogueEntry {
-            metric: name,
-            alias: metric.alias,
-            datatype: datatype_of(metric),
-            properties: metric.properties.clone(),
-        })
+    /// One metric of a host event: its name is the birth's, shared, so no interning.
+    fn push_update(&mut self, ctx: &SampleContext<'_>, update: &MetricUpdate, batch: &mut Batch) {
+        if update.is_transient() && !self.store_transient {
+            self.stats.transient_skipped += 1;
+            return;
+        }
+        let value = if update.is_null() {
+            None
+        } else {
+            update.value().cloned()
+        };
+        let timestamp_ms = update.timestamp().map_or(ctx.default_ts, millis);
+        let quality = update.quality();
+        batch.push(Record::Sample(Sample {
+            source: Arc::clone(ctx.source),
+            metric: Arc::clone(update.shared_name()),
+            datatype: update.datatype(),
+            timestamp_ms,
+            value,
+            is_historical: update.is_historical(),
+            quality,
+            seq: ctx.seq,
+            bd_seq: ctx.bd_seq,
+            received_at_ms: ctx.received_at_ms,
+        }));
+        self.stats.samples += 1;
+        if let (Some(Value::Template(template)), false) = (update.value(), update.is_null()) {
+            let member_ctx = SampleContext {
+                default_ts: timestamp_ms,
+                ..*ctx
+            };
+            for member in &template.metrics {
+                self.push_metric(&member_ctx, Some(update.name()), member, quality, batch);
+            }
+        }
     }
 
     fn push_metric(
