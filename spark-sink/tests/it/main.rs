@@ -4,10 +4,10 @@
 //! `SPARKPLUG_TEST_MYSQL_URL` is set (`mysql://root@127.0.0.1:3306/test` in CI) and print a
 //! note and pass otherwise.
 
+mod delivery;
+mod from_host;
+mod parquet;
 mod sql_common;
 mod sql_fault;
 mod sql_mysql;
 mod sql_sqlite;
-mod delivery;
-mod from_host;
-mod parquet;
