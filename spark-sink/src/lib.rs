@@ -3,6 +3,12 @@
 //!
 //! The crate knows nothing of MQTT: a host application turns what it receives into
 //! [`Record`]s ([`Sample`], [`Birth`], [`Event`]) and hands them to a [`Sink`] in [`Batch`]es.
+//!
+//! - [`RecordBuilder`] turns `sparkplug_b::session::HostEvent`s into records.
+//! - [`delivery::Pipeline`] fans batches out to several sinks, each with a bounded queue,
+//!   batching, retries, a spill file and counters; `shutdown` flushes and closes them all.
+//! - [`parquet::ParquetSink`] is the Hive-partitioned Parquet archive (`docs/PARQUET.md`);
+//!   [`memory::MemorySink`] keeps records in memory, with scripted faults, for tests.
 
 pub mod delivery;
 mod error;
