@@ -11,9 +11,9 @@ use crate::sink::Sink;
 
 /// The Parquet archive as a [`Sink`]: a [`ParquetWriter`] behind the async trait.
 ///
-/// The writing is synchronous (encoding is CPU work, the files are local) and runs on the
-/// calling task; the delivery pipeline gives each sink its own task, so it does not hold up
-/// the others. `flush` closes every open file (use it sparingly: each flush ends files);
+/// The writing is synchronous (encoding is CPU work, the files are local). On a multi-thread
+/// tokio runtime it runs in [`tokio::task::block_in_place`], so the runtime moves its other
+/// tasks to another thread meanwhile; on a current-thread runtime it runs inline. `flush` closes every open file (use it sparingly: each flush ends files);
 /// `close` does the same and refuses later writes.
 ///
 /// Parquet files are append-only: the sink does not deduplicate. The delivery pipeline writes a
@@ -51,6 +51,17 @@ impl ParquetSink {
     }
 }
 
+/// Runs CPU- and disk-bound work without stalling a multi-thread runtime's other tasks.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 #[async_trait]
 impl Sink for ParquetSink {
     fn name(&self) -> &str {
@@ -58,22 +69,19 @@ impl Sink for ParquetSink {
     }
 
     async fn write(&mut self, batch: &Batch) -> Result<(), SinkError> {
-        self.writer
-            .write(batch)
+        blocking(|| self.writer.write(batch))
             .map(drop)
             .map_err(|e| e.into_sink_error(&self.name))
     }
 
     async fn flush(&mut self) -> Result<(), SinkError> {
-        self.writer
-            .flush()
+        blocking(|| self.writer.flush())
             .map(drop)
             .map_err(|e| e.into_sink_error(&self.name))
     }
 
     async fn close(&mut self) -> Result<(), SinkError> {
-        self.writer
-            .close()
+        blocking(|| self.writer.close())
             .map(drop)
             .map_err(|e| e.into_sink_error(&self.name))
     }

@@ -284,8 +284,9 @@ async fn what_a_down_sink_holds_at_shutdown_is_replayed_by_the_next_run() {
     assert_eq!(report.stats[0].replayed_records, 510);
 }
 
-/// Fan-out to a memory sink and the Parquet archive; shutdown closes every file.
-#[tokio::test]
+/// Fan-out to a memory sink and the Parquet archive; shutdown closes every file. (A
+/// multi-thread runtime: the Parquet sink writes in `block_in_place` there.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fan_out_to_memory_and_parquet() {
     let dir = tempfile::tempdir().unwrap();
     let (memory, handle) = MemorySink::new("memory");
