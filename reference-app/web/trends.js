@@ -141,7 +141,11 @@ export async function load() {
       if (answer.buckets) {
         const half = state.bucketMs / 2;
         s.points = answer.buckets.map((b) => [b.start_ms + half, b.avg ?? NaN]);
-        s.band = answer.buckets.map((b) => [b.start_ms + half, toNumber(b.min), toNumber(b.max)]);
+        // The band spans each bucket edge to edge, so even a single bucket shows.
+        s.band = answer.buckets.flatMap((b) => [
+          [b.start_ms, toNumber(b.min), toNumber(b.max)],
+          [b.start_ms + state.bucketMs, toNumber(b.min), toNumber(b.max)],
+        ]);
       } else {
         s.points = (answer.samples || []).map((p) => [p.timestamp_ms, toNumber(p.value)]);
         s.band = null;

@@ -152,7 +152,12 @@ test('a trend renders points, several metrics on one chart', async () => {
   // A long range is bucketed: averages with a min-max band.
   await page.getByLabel('Range').selectOption({ label: 'Last 24 hours' });
   await page.locator('#trend-info', { hasText: 'averages' }).waitFor({ timeout: 20_000 });
-  await page.locator('#trend-chart polygon.band').first().waitFor({ timeout: 20_000 });
+  await page.locator('#trend-chart polygon.band').first().waitFor({ state: 'attached', timeout: 20_000 });
+  await page.waitForFunction(
+    () => Number(document.querySelector('path.line[data-label="BrineTank Temperature"]')?.dataset.points) > 0,
+    null,
+    { timeout: 20_000 },
+  );
   // Zoom: drag across the middle of the plot; the zoomed range is fetched again.
   await page.getByLabel('Range').selectOption({ label: 'Last 15 minutes' });
   await page.locator('#trend-info', { hasText: 'raw samples' }).waitFor({ timeout: 20_000 });
