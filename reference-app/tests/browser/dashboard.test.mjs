@@ -174,12 +174,14 @@ test('a trend renders points, several metrics on one chart', async () => {
   await screenshot(page, 'trends.png');
 });
 
-test('a brine setpoint change round-trips to the live value and the trend', async () => {
+test('a brine setpoint change round-trips to the live value, the alarm colouring and the trend', async () => {
   await tab('Overview');
   const card = page.locator(`article.plant[data-node="${PLANT}"]`);
   const metric = await api('/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Setpoint/Temperature');
   const current = metric.latest.value;
-  const target = current === -13 ? -12.5 : -13;
+  // Far enough below the brine temperature (about -11 °C) to pass the model's high-temperature
+  // limit (setpoint + 3 K): the plant raises its alarm and the page colours the value.
+  const target = current === -16 ? -15.5 : -16;
   const input = card.getByLabel('Brine setpoint (°C)');
   // Cancelling sends nothing.
   await input.fill(String(target));
@@ -191,6 +193,11 @@ test('a brine setpoint change round-trips to the live value and the trend', asyn
   assert.match(await page.locator('dialog#confirm .question').innerText(), new RegExp(`to ${target}`));
   await confirmDialog();
   await card.locator('[data-kpi="brine"] .sub', { hasText: `setpoint ${target} °C` }).waitFor({ timeout: LIVE_TIMEOUT });
+  const brine = card.locator('[data-kpi="brine"]');
+  await card.locator('[data-kpi="brine"].alarm .flag', { hasText: 'ALARM' }).waitFor({ timeout: LIVE_TIMEOUT });
+  // The plant model raises the same alarm: its active alarm count goes up, also coloured.
+  await card.locator('[data-kpi="alarms"].alarm').waitFor({ timeout: LIVE_TIMEOUT });
+  assert.match(await brine.getAttribute('class'), /\balarm\b/);
   // The page shows the stream's value at once; the store has it after its next batch.
   await eventually(async () => {
     const after = await api('/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics/Setpoint/Temperature');
