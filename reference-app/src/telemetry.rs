@@ -28,6 +28,14 @@ pub(crate) struct SinkGauge {
     pub(crate) healthy: bool,
 }
 
+/// One per-sink Prometheus series: name, type, help, and how to read it off a gauge.
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&SinkGauge) -> u64,
+);
+
 /// The pipeline's counters. Every field is monotonic except the gauges.
 #[derive(Debug, Default)]
 pub(crate) struct Telemetry {
@@ -136,7 +144,7 @@ impl Telemetry {
             u8::from(self.host_connected.load(Ordering::Relaxed))
         );
         let sinks = self.sinks();
-        let series: [(&str, &str, &str, fn(&SinkGauge) -> u64); 7] = [
+        let series: [Series; 7] = [
             (
                 "sink_rows_written_total",
                 "counter",

@@ -328,7 +328,7 @@ async fn bad_parameters_are_400_never_500() {
     let (app, _) = app_with(None).await;
     let base = "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/history";
     for uri in [
-        format!("{base}"),
+        base.to_string(),
         format!("{base}?metric=Temperature&from=yesterday"),
         format!("{base}?metric=Temperature&from={T0}&to={T0}"),
         format!("{base}?metric=Temperature&bucket=0s"),

@@ -144,14 +144,11 @@ impl Running {
         status::line(&self.telemetry, None)
     }
 
-    /// Stops every part in the order that loses nothing (see the [module docs](self)).
+    /// Stops every part in the order that loses nothing: the simulator (its NDEATHs), the host (STATE offline, its events drained), the sinks (flushed and closed), then reports and API.
     pub async fn shutdown(mut self) -> Result<()> {
         if let Some(sim) = self.sim.take() {
             match sim.stop().await {
-                Ok(stats) => tracing::info!(
-                    ?stats,
-                    "The simulator stopped (its edge nodes sent NDEATH)."
-                ),
+                Ok(_) => tracing::info!("The simulator stopped (its edge nodes sent NDEATH)."),
                 Err(e) => tracing::warn!(error = %e, "The simulator did not stop cleanly."),
             }
             // Let the deaths reach the host before it leaves.
@@ -178,10 +175,13 @@ impl Running {
     }
 }
 
-fn mqtt_config(config: &AppConfig, embedded: Option<SocketAddr>) -> Result<MqttConfig> {
-    let url = match embedded {
-        Some(addr) => BrokerUrl::new(addr.ip().to_string(), addr.port()),
-        None => config
+fn mqtt_config(config: &AppConfig) -> Result<MqttConfig> {
+    // Without --mqtt-url the parts talk to the embedded broker's address (serve mode talks to
+    // no broker at all, and only shows the address).
+    let addr = config.mqtt.broker_addr;
+    let url = match config.mqtt.embedded() {
+        true => BrokerUrl::new(addr.ip().to_string(), addr.port()),
+        false => config
             .mqtt
             .url
             .parse()
@@ -238,13 +238,11 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
         .store_healthy
         .store(store.is_some(), Ordering::Relaxed);
 
-    let embedded = if parts.broker {
+    if parts.broker {
         let addr = config.mqtt.broker_addr;
-        Some(tokio::task::spawn_blocking(move || broker::start(addr, 10_000)).await??)
-    } else {
-        None
-    };
-    let mqtt = mqtt_config(config, embedded)?;
+        tokio::task::spawn_blocking(move || broker::start(addr, 10_000)).await??;
+    }
+    let mqtt = mqtt_config(config)?;
     let broker = mqtt.broker.clone();
 
     let newest_metric_ms = Arc::new(AtomicI64::new(i64::MIN));

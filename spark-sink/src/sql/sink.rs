@@ -120,6 +120,11 @@ impl SqlSink {
                 .await
                 .map_err(|e| sink_error(sink, "writing a birth", e))?;
         }
+        // Samples before events: a death in this batch makes STALE the values received
+        // before it, which may be in this batch too.
+        let written = samples::write(&mut tx, dialect, &mut self.statements, &rows, &self.ids)
+            .await
+            .map_err(|e| sink_error(sink, "writing samples", e))?;
         let mut new_events = 0;
         for event in &events {
             if meta::write_event(&mut tx, dialect, event, &self.ids)
@@ -129,9 +134,6 @@ impl SqlSink {
                 new_events += 1;
             }
         }
-        let written = samples::write(&mut tx, dialect, &mut self.statements, &rows, &self.ids)
-            .await
-            .map_err(|e| sink_error(sink, "writing samples", e))?;
         tx.commit()
             .await
             .map_err(|e| sink_error(sink, "committing", e))?;
