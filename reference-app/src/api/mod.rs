@@ -38,6 +38,7 @@ pub(crate) struct ApiState {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     store: Arc<dyn Store>,
     commands: Option<Arc<dyn Commands>>,
@@ -73,31 +74,21 @@ impl ApiState {
     /// Requires `Authorization: Bearer <token>` for commands, and for reads too when
     /// `protect_reads`.
     pub(crate) fn with_token(self, token: Option<String>, protect_reads: bool) -> Self {
-        let inner = Inner {
-            store: Arc::clone(&self.inner.store),
-            commands: self.inner.commands.clone(),
-            telemetry: Arc::clone(&self.inner.telemetry),
-            jobs: self.inner.jobs.clone(),
-            token: token.filter(|t| !t.is_empty()),
-            protect_reads,
-            live: self.inner.live.clone(),
-        };
-        ApiState {
-            inner: Arc::new(inner),
-        }
+        self.with_inner(|inner| {
+            inner.token = token.filter(|t| !t.is_empty());
+            inner.protect_reads = protect_reads;
+        })
     }
 
     /// Publishes the host's live events to the dashboard's stream.
     pub(crate) fn with_live(self, live: broadcast::Sender<LiveEvent>) -> Self {
-        let inner = Inner {
-            store: Arc::clone(&self.inner.store),
-            commands: self.inner.commands.clone(),
-            telemetry: Arc::clone(&self.inner.telemetry),
-            jobs: self.inner.jobs.clone(),
-            token: self.inner.token.clone(),
-            protect_reads: self.inner.protect_reads,
-            live: Some(live.downgrade()),
-        };
+        self.with_inner(|inner| inner.live = Some(live.downgrade()))
+    }
+
+    /// The builder setters' one way to change the state before it is shared.
+    fn with_inner(self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        change(&mut inner);
         ApiState {
             inner: Arc::new(inner),
         }

@@ -3,7 +3,9 @@
 use core::fmt;
 use core::time::Duration;
 
+use super::error::DriverError;
 use super::url::BrokerUrl;
+use crate::session::QoS;
 
 /// A user name and password for the MQTT CONNECT. `Debug` does not show the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -255,6 +257,45 @@ impl MqttConfig {
         match self.keep_alive.as_secs() {
             0 if self.keep_alive.is_zero() => Duration::ZERO,
             secs => Duration::from_secs(secs.max(1)),
+        }
+    }
+}
+
+impl MqttConfig {
+    /// The rumqttc transport of this configuration: TCP, or TLS with [`MqttConfig::ca_pem`] or
+    /// the platform's roots. For transports of one's own built on rumqttc (the simulator's is
+    /// one) that want the same TLS rules as the runners.
+    pub fn transport(&self) -> Result<rumqttc::Transport, DriverError> {
+        if !self.broker.tls() {
+            return Ok(rumqttc::Transport::tcp());
+        }
+        match &self.ca_pem {
+            Some(ca) => Ok(rumqttc::Transport::tls(ca.clone(), None, None)),
+            // rumqttc panics when the platform's roots cannot be read; keep that out of the caller.
+            None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                rumqttc::Transport::tls_with_default_config,
+            ))
+            .map_err(|_| DriverError::TlsRoots),
+        }
+    }
+}
+
+impl From<QoS> for rumqttc::QoS {
+    fn from(qos: QoS) -> Self {
+        match qos {
+            QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
+            QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
+            QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
+        }
+    }
+}
+
+impl From<QoS> for rumqttc::v5::mqttbytes::QoS {
+    fn from(qos: QoS) -> Self {
+        match qos {
+            QoS::AtMostOnce => rumqttc::v5::mqttbytes::QoS::AtMostOnce,
+            QoS::AtLeastOnce => rumqttc::v5::mqttbytes::QoS::AtLeastOnce,
+            QoS::ExactlyOnce => rumqttc::v5::mqttbytes::QoS::ExactlyOnce,
         }
     }
 }

@@ -7,17 +7,15 @@
 //! opens a new connection, with new options and a new Will, for the next session. Dropping a
 //! [`Connection`] aborts its task, which closes the socket without a DISCONNECT.
 
-use std::panic::AssertUnwindSafe;
-
 use rumqttc::v5::mqttbytes::v5 as v5p;
-use rumqttc::{Event, NetworkOptions, Outgoing, Packet, Transport};
+use rumqttc::{Event, NetworkOptions, Outgoing, Packet};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::config::MqttConfig;
 use super::error::{ConnectionError, DriverError};
 use super::url::MqttVersion;
-use crate::session::{ConnectOptions, QoS, Transmit};
+use crate::session::{ConnectOptions, Transmit};
 
 /// What the connection task reports, in order.
 #[derive(Debug)]
@@ -66,7 +64,7 @@ const INCOMING_CAPACITY: usize = 64;
 impl Connection {
     /// Starts connecting with a clean session, the client id and the Will of `options`.
     pub(crate) fn open(config: &MqttConfig, options: ConnectOptions) -> Result<Self, DriverError> {
-        let transport = transport(config)?;
+        let transport = config.transport()?;
         let broker = config.broker.address();
         let (tx, incoming) = mpsc::channel(INCOMING_CAPACITY);
         let host = config.broker.host().to_owned();
@@ -83,7 +81,7 @@ impl Connection {
                     .set_last_will(rumqttc::LastWill::new(
                         will.topic,
                         will.payload,
-                        qos_v4(will.qos),
+                        rumqttc::QoS::from(will.qos),
                         will.retain,
                     ));
                 if let Some(c) = &config.credentials {
@@ -108,7 +106,7 @@ impl Connection {
                     .set_last_will(v5p::LastWill::new(
                         will.topic,
                         will.payload,
-                        qos_v5(will.qos),
+                        rumqttc::v5::mqttbytes::QoS::from(will.qos),
                         will.retain,
                         None,
                     ));
@@ -139,22 +137,30 @@ impl Connection {
             // rumqttc refuses an empty SUBSCRIBE as if its channel were full.
             (Transmit::Subscribe(subs), _) if subs.is_empty() => true,
             (Transmit::Subscribe(subs), Client::V4(c)) => c
-                .try_subscribe_many(
-                    subs.iter()
-                        .map(|s| rumqttc::SubscribeFilter::new(s.filter.clone(), qos_v4(s.qos))),
-                )
+                .try_subscribe_many(subs.iter().map(|s| {
+                    rumqttc::SubscribeFilter::new(s.filter.clone(), rumqttc::QoS::from(s.qos))
+                }))
                 .is_ok(),
             (Transmit::Subscribe(subs), Client::V5(c)) => c
-                .try_subscribe_many(
-                    subs.iter()
-                        .map(|s| v5p::Filter::new(s.filter.clone(), qos_v5(s.qos))),
-                )
+                .try_subscribe_many(subs.iter().map(|s| {
+                    v5p::Filter::new(s.filter.clone(), rumqttc::v5::mqttbytes::QoS::from(s.qos))
+                }))
                 .is_ok(),
             (Transmit::Publish(p), Client::V4(c)) => c
-                .try_publish(p.topic.clone(), qos_v4(p.qos), p.retain, p.payload.clone())
+                .try_publish(
+                    p.topic.clone(),
+                    rumqttc::QoS::from(p.qos),
+                    p.retain,
+                    p.payload.clone(),
+                )
                 .is_ok(),
             (Transmit::Publish(p), Client::V5(c)) => c
-                .try_publish(p.topic.clone(), qos_v5(p.qos), p.retain, p.payload.clone())
+                .try_publish(
+                    p.topic.clone(),
+                    rumqttc::v5::mqttbytes::QoS::from(p.qos),
+                    p.retain,
+                    p.payload.clone(),
+                )
                 .is_ok(),
             // Disconnects are not sent through here; nothing else exists today.
             _ => true,
@@ -169,35 +175,6 @@ impl Connection {
             Client::V5(c) => c.try_disconnect().is_ok(),
         };
         if sent { Ok(()) } else { Err(Busy) }
-    }
-}
-
-/// The transport of `config`: TCP, or TLS with the configured CA or the platform's roots.
-fn transport(config: &MqttConfig) -> Result<Transport, DriverError> {
-    if !config.broker.tls() {
-        return Ok(Transport::tcp());
-    }
-    match &config.ca_pem {
-        Some(ca) => Ok(Transport::tls(ca.clone(), None, None)),
-        // rumqttc panics when the platform's roots cannot be read; keep that out of the runner.
-        None => std::panic::catch_unwind(AssertUnwindSafe(Transport::tls_with_default_config))
-            .map_err(|_| DriverError::TlsRoots),
-    }
-}
-
-fn qos_v4(qos: QoS) -> rumqttc::QoS {
-    match qos {
-        QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
-        QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
-        QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
-    }
-}
-
-fn qos_v5(qos: QoS) -> rumqttc::v5::mqttbytes::QoS {
-    match qos {
-        QoS::AtMostOnce => rumqttc::v5::mqttbytes::QoS::AtMostOnce,
-        QoS::AtLeastOnce => rumqttc::v5::mqttbytes::QoS::AtLeastOnce,
-        QoS::ExactlyOnce => rumqttc::v5::mqttbytes::QoS::ExactlyOnce,
     }
 }
 

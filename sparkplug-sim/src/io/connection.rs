@@ -6,13 +6,12 @@
 //! waits on rumqttc. Dropping a [`Connection`] aborts its task, which closes the socket
 //! without DISCONNECT: the broker publishes the Will.
 
-use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use rumqttc::v5::mqttbytes::v5 as v5p;
-use rumqttc::{Event, Packet, Transport};
+use rumqttc::{Event, Packet};
 use sparkplug_b::driver::{MqttConfig, MqttVersion};
-use sparkplug_b::session::{ConnectOptions, Publish, QoS, Subscription};
+use sparkplug_b::session::{ConnectOptions, Publish, Subscription};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -69,7 +68,7 @@ impl Connection {
         inbox: mpsc::Sender<Report>,
         delay: Duration,
     ) -> Result<Self, OpenError> {
-        let transport = transport(config)?;
+        let transport = config.transport().map_err(|_| OpenError::TlsRoots)?;
         let host = config.broker.host().to_owned();
         let port = config.broker.port();
         let will = options.will;
@@ -88,7 +87,7 @@ impl Connection {
                     .set_last_will(v5p::LastWill::new(
                         will.topic,
                         will.payload,
-                        qos_v5(will.qos),
+                        rumqttc::v5::mqttbytes::QoS::from(will.qos),
                         will.retain,
                         None,
                     ));
@@ -108,7 +107,7 @@ impl Connection {
                     .set_last_will(rumqttc::LastWill::new(
                         will.topic,
                         will.payload,
-                        qos_v4(will.qos),
+                        rumqttc::QoS::from(will.qos),
                         will.retain,
                     ));
                 if let Some(c) = &config.credentials {
@@ -135,16 +134,14 @@ impl Connection {
         }
         let ok = match &self.client {
             Client::V4(c) => c
-                .try_subscribe_many(
-                    subs.iter()
-                        .map(|s| rumqttc::SubscribeFilter::new(s.filter.clone(), qos_v4(s.qos))),
-                )
+                .try_subscribe_many(subs.iter().map(|s| {
+                    rumqttc::SubscribeFilter::new(s.filter.clone(), rumqttc::QoS::from(s.qos))
+                }))
                 .is_ok(),
             Client::V5(c) => c
-                .try_subscribe_many(
-                    subs.iter()
-                        .map(|s| v5p::Filter::new(s.filter.clone(), qos_v5(s.qos))),
-                )
+                .try_subscribe_many(subs.iter().map(|s| {
+                    v5p::Filter::new(s.filter.clone(), rumqttc::v5::mqttbytes::QoS::from(s.qos))
+                }))
                 .is_ok(),
         };
         if ok { Ok(()) } else { Err(Busy) }
@@ -153,10 +150,15 @@ impl Connection {
     pub(crate) fn try_publish(&self, p: Publish) -> Result<(), Busy> {
         let ok = match &self.client {
             Client::V4(c) => c
-                .try_publish(p.topic, qos_v4(p.qos), p.retain, p.payload)
+                .try_publish(p.topic, rumqttc::QoS::from(p.qos), p.retain, p.payload)
                 .is_ok(),
             Client::V5(c) => c
-                .try_publish(p.topic, qos_v5(p.qos), p.retain, p.payload)
+                .try_publish(
+                    p.topic,
+                    rumqttc::v5::mqttbytes::QoS::from(p.qos),
+                    p.retain,
+                    p.payload,
+                )
                 .is_ok(),
         };
         if ok { Ok(()) } else { Err(Busy) }
@@ -181,34 +183,6 @@ impl Connection {
             }
             drop(self);
         })
-    }
-}
-
-fn transport(config: &MqttConfig) -> Result<Transport, OpenError> {
-    if !config.broker.tls() {
-        return Ok(Transport::tcp());
-    }
-    match &config.ca_pem {
-        Some(ca) => Ok(Transport::tls(ca.clone(), None, None)),
-        // rumqttc panics when the platform's roots cannot be read; keep that out of the loop.
-        None => std::panic::catch_unwind(AssertUnwindSafe(Transport::tls_with_default_config))
-            .map_err(|_| OpenError::TlsRoots),
-    }
-}
-
-fn qos_v4(qos: QoS) -> rumqttc::QoS {
-    match qos {
-        QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
-        QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
-        _ => rumqttc::QoS::AtLeastOnce,
-    }
-}
-
-fn qos_v5(qos: QoS) -> rumqttc::v5::mqttbytes::QoS {
-    match qos {
-        QoS::AtMostOnce => rumqttc::v5::mqttbytes::QoS::AtMostOnce,
-        QoS::ExactlyOnce => rumqttc::v5::mqttbytes::QoS::ExactlyOnce,
-        _ => rumqttc::v5::mqttbytes::QoS::AtLeastOnce,
     }
 }
 
