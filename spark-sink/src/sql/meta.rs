@@ -266,38 +266,8 @@ async fn apply_state(
             let mut params = vec![ts.clone(), ts.clone(), ts.clone(), ts.clone(), ts.clone()];
             params.extend(key_params);
             tx.execute(&sql, &params).await?;
-            // The current values of what went offline are STALE (quality 500) until new data
-            // arrives (SPARKPLUG.md 2.5), unless a later birth already brought it back.
-            let (scope, still_offline, mut stale_params) = match &source.device {
-                None => (
-                    "node_id = ?",
-                    "SELECT 1 FROM sink_nodes WHERE node_id = ? AND online = 0",
-                    vec![Param::I64(node_id), Param::I64(node_id)],
-                ),
-                Some(d) => (
-                    "node_id = ? AND device = ?",
-                    "SELECT 1 FROM sink_devices WHERE node_id = ? AND device = ? AND online = 0",
-                    vec![
-                        Param::I64(node_id),
-                        Param::Text(d.clone()),
-                        Param::I64(node_id),
-                        Param::Text(d.clone()),
-                    ],
-                ),
-            };
-            stale_params.insert(0, Param::I64(500));
-            // Only values received before the death: a rebirth's values stay good.
-            let at = 1 + usize::from(source.device.is_some()) + 1;
-            stale_params.insert(at, ts.clone());
-            tx.execute(
-                &format!(
-                    "UPDATE sink_current SET quality = ? WHERE metric_id IN \
-                     (SELECT metric_id FROM sink_metrics WHERE {scope}) AND received_at_ms <= ? \
-                     AND EXISTS ({still_offline})"
-                ),
-                &stale_params,
-            )
-            .await?;
+            // From now on the values received before this death read as STALE (the catalogue
+            // query compares them with `state_ms`); nothing to rewrite here.
             if source.device.is_none() {
                 // A node's death takes its devices offline with it.
                 tx.execute(

@@ -15,15 +15,23 @@ struct Migration {
     mysql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
-    mysql: include_str!("../../migrations/mysql/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
+        mysql: include_str!("../../migrations/mysql/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "latest_from_samples",
+        sqlite: include_str!("../../migrations/sqlite/0002_latest_from_samples.sql"),
+        mysql: include_str!("../../migrations/mysql/0002_latest_from_samples.sql"),
+    },
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -157,13 +165,22 @@ mod tests {
     }
 
     #[test]
+    fn versions_follow_each_other_up_to_the_schema_version() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
     fn both_engines_have_the_same_tables() {
         for m in MIGRATIONS {
+            // The tables each migration creates and drops (indexes differ by engine).
             let tables = |sql: &str| {
                 statements(sql)
                     .iter()
-                    .filter_map(|s| s.strip_prefix("CREATE TABLE "))
-                    .filter_map(|s| s.split_whitespace().next().map(str::to_owned))
+                    .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                    .filter(|s| s.starts_with("CREATE TABLE") || s.starts_with("DROP TABLE"))
                     .collect::<Vec<_>>()
             };
             assert_eq!(tables(m.sqlite), tables(m.mysql), "migration {}", m.version);

@@ -74,6 +74,11 @@ pub struct SqlOptions {
     pub max_connections: u32,
     /// How long to wait for a connection before a write fails as unavailable. Default 10 s.
     pub acquire_timeout: Duration,
+    /// MySQL: connections that write one batch's samples at the same time, each a run of
+    /// keys in its own transaction, so the server works on more than one core. Default 2;
+    /// keep it below `max_connections` so queries still get a connection. SQLite always
+    /// writes with one.
+    pub sample_writers: u32,
 }
 
 impl Default for SqlOptions {
@@ -83,6 +88,7 @@ impl Default for SqlOptions {
             expand_templates: true,
             max_connections: 4,
             acquire_timeout: Duration::from_secs(10),
+            sample_writers: 2,
         }
     }
 }
@@ -103,6 +109,12 @@ impl SqlOptions {
     /// Sets [`SqlOptions::max_connections`].
     pub fn with_max_connections(mut self, n: u32) -> Self {
         self.max_connections = n.max(1);
+        self
+    }
+
+    /// Sets [`SqlOptions::sample_writers`] (at least 1).
+    pub fn with_sample_writers(mut self, n: u32) -> Self {
+        self.sample_writers = n.max(1);
         self
     }
 

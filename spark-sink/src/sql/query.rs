@@ -108,11 +108,22 @@ fn node_row(row: &DbRow) -> R<NodeRow> {
     })
 }
 
+/// The catalogue with each metric's latest value: its newest non-historical sample, found by
+/// the samples' primary key (`metric_id`, `ts_ms`, `is_historical`) read backwards. The value
+/// reads STALE (500) when what sent it went offline after receiving it and has not come back
+/// (SPARKPLUG.md 2.5); `state_ms` is the time of that death while `online` is 0, and a node's
+/// death also takes its devices offline.
 const METRIC_SELECT: &str = "SELECT m.name, m.alias, m.datatype, m.eng_unit, m.properties, \
-     c.ts_ms, c.quality, c.received_at_ms, \
+     c.ts_ms, \
+     CASE WHEN (n.online = 0 AND c.received_at_ms <= n.state_ms) \
+       OR (d.online = 0 AND c.received_at_ms <= d.state_ms) THEN 500 ELSE c.quality END, \
+     c.received_at_ms, \
      c.datatype, c.is_null, c.v_int, c.v_uint, c.v_double, c.v_bool, c.v_text, c.v_blob \
      FROM sink_metrics m JOIN sink_nodes n ON n.node_id = m.node_id \
-     LEFT JOIN sink_current c ON c.metric_id = m.metric_id \
+     LEFT JOIN sink_devices d ON d.node_id = m.node_id AND d.device = m.device \
+     LEFT JOIN sink_samples c ON c.metric_id = m.metric_id AND c.is_historical = 0 \
+       AND c.ts_ms = (SELECT s.ts_ms FROM sink_samples s \
+         WHERE s.metric_id = m.metric_id AND s.is_historical = 0 ORDER BY s.ts_ms DESC LIMIT 1) \
      WHERE n.group_id = ? AND n.node = ? AND m.device = ?";
 
 fn metric_row(row: &DbRow) -> R<MetricRow> {

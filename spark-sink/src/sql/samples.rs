@@ -1,13 +1,13 @@
 //! Samples: checked and turned into rows (template members expanded into their own metrics),
-//! then written with multi-row inserts that ignore duplicate keys, and the current values
-//! moved forward.
+//! then written with multi-row inserts that ignore duplicate keys, in key order, split over
+//! several connections that write at the same time.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use sparkplug_b::{DataType, Value};
 
-use super::db::{Param, Tx};
+use super::db::{Param, Pool};
 use super::dialect::{Dialect, placeholders};
 use super::ids::IdCache;
 use super::stats::SinkStats;
@@ -31,22 +31,6 @@ pub(crate) const SAMPLE_COLUMNS: &[&str] = &[
     "seq",
     "bd_seq",
     "received_at_ms",
-];
-
-/// The columns of `sink_current`, in insert order (`ts_ms` last: the upsert condition reads it).
-const CURRENT_COLUMNS: &[&str] = &[
-    "metric_id",
-    "datatype",
-    "is_null",
-    "v_int",
-    "v_uint",
-    "v_double",
-    "v_bool",
-    "v_text",
-    "v_blob",
-    "quality",
-    "received_at_ms",
-    "ts_ms",
 ];
 
 /// Longest metric name, in characters (the catalogue's key column).
@@ -165,13 +149,6 @@ fn push_row<'a>(
     }
 }
 
-/// The metric ids of rows, in row order; `None` when the cache has no id (not expected).
-fn metric_ids(rows: &[Row<'_>], ids: &IdCache) -> Vec<Option<i64>> {
-    rows.iter()
-        .map(|r| ids.metric_id(r.source, &r.metric))
-        .collect()
-}
-
 fn value_params(c: &Columns, out: &mut Vec<Param>) {
     out.push(Param::I64(c.datatype.into()));
     out.push(Param::I64(c.is_null.into()));
@@ -187,35 +164,29 @@ fn value_params(c: &Columns, out: &mut Vec<Param>) {
 #[derive(Debug, Default)]
 pub(crate) struct Statements {
     samples: HashMap<usize, String>,
-    current: HashMap<usize, String>,
 }
 
 impl Statements {
-    fn samples(&mut self, dialect: Dialect, rows: usize) -> &str {
-        self.samples.entry(rows).or_insert_with(|| {
-            format!(
-                "INSERT INTO sink_samples ({}) VALUES {}{}",
-                SAMPLE_COLUMNS.join(", "),
-                placeholders(SAMPLE_COLUMNS.len(), rows),
-                dialect.on_duplicate_ignore("metric_id")
-            )
-        })
+    /// Builds the texts a plan needs that are not there yet.
+    fn prepare(&mut self, dialect: Dialect, plan: &[usize]) {
+        for &rows in plan {
+            self.samples.entry(rows).or_insert_with(|| {
+                format!(
+                    "INSERT INTO sink_samples ({}) VALUES {}{}",
+                    SAMPLE_COLUMNS.join(", "),
+                    placeholders(SAMPLE_COLUMNS.len(), rows),
+                    dialect.on_duplicate_ignore("metric_id")
+                )
+            });
+        }
     }
 
-    fn current(&mut self, dialect: Dialect, rows: usize) -> &str {
-        self.current.entry(rows).or_insert_with(|| {
-            format!(
-                "INSERT INTO sink_current ({}) VALUES {}{}",
-                CURRENT_COLUMNS.join(", "),
-                placeholders(CURRENT_COLUMNS.len(), rows),
-                dialect.upsert(
-                    "sink_current",
-                    "metric_id",
-                    &CURRENT_COLUMNS[1..],
-                    Some("NEW.ts_ms >= OLD.ts_ms"),
-                )
-            )
-        })
+    /// The text for `rows` rows, built by [`Statements::prepare`].
+    fn samples(&self, rows: usize) -> Result<&str, sqlx::Error> {
+        self.samples
+            .get(&rows)
+            .map(String::as_str)
+            .ok_or_else(|| sqlx::Error::Protocol(format!("no statement for {rows} rows")))
     }
 }
 
@@ -271,92 +242,86 @@ fn sample_params(id: i64, row: &Row<'_>, out: &mut Vec<Param>) {
     out.push(Param::I64(row.received_at_ms));
 }
 
-fn current_params(id: i64, row: &Row<'_>, out: &mut Vec<Param>) {
-    out.push(Param::I64(id));
-    value_params(&row.cols, out);
-    out.push(Param::I64(row.quality.into()));
-    out.push(Param::I64(row.received_at_ms));
-    out.push(Param::I64(row.ts_ms));
-}
+/// A run of (metric id, row index) pairs in key order and the row counts of its statements.
+type RunPlan<'a> = (&'a [(i64, usize)], Vec<usize>);
 
-/// Inserts the rows (duplicates ignored) and moves current values; returns the rows written.
+/// Fewest rows worth a connection of their own: below this, a second transaction's round
+/// trips cost more than the rows it takes over.
+const MIN_ROWS_PER_WRITER: usize = 500;
+
+/// Inserts the rows (duplicates ignored); returns the rows written.
+///
+/// The rows go in key order, so each statement fills B-tree pages in sequence instead of
+/// touching one page per metric; the sorted rows are cut into up to `writers` runs of keys,
+/// each written in its own transaction on its own connection at the same time, so the database
+/// can use more than one core while this process prepares the next statement. A failure fails
+/// the whole write; what one run committed makes its rows duplicates when the batch is
+/// written again, so a retry stores each sample once.
 pub(crate) async fn write(
-    tx: &mut Tx,
-    dialect: Dialect,
+    pool: &Pool,
     statements: &mut Statements,
     rows: &[Row<'_>],
     ids: &IdCache,
+    writers: usize,
 ) -> Result<u64, sqlx::Error> {
-    let metric_ids = metric_ids(rows, ids);
-    // In key order: each statement then fills B-tree pages in sequence instead of touching one
-    // page per metric.
-    let mut order: Vec<(i64, usize)> = metric_ids
+    let dialect = pool.dialect();
+    let mut order: Vec<(i64, usize)> = rows
         .iter()
         .enumerate()
-        .filter_map(|(i, id)| id.map(|id| (id, i)))
+        .filter_map(|(i, r)| ids.metric_id(r.source, &r.metric).map(|id| (id, i)))
         .collect();
     order.sort_unstable_by_key(|&(id, i)| (id, rows[i].ts_ms, rows[i].is_historical));
+    let runs = order
+        .len()
+        .div_ceil(MIN_ROWS_PER_WRITER)
+        .clamp(1, writers.max(1));
+    let per_run = order.len().div_ceil(runs).max(1);
     let per_statement = dialect.sample_rows_per_statement();
-    let plan = plan_statements(
-        order.iter().map(|&(_, i)| rows[i].cols.size()),
-        per_statement,
-        MAX_STATEMENT_BYTES,
-    );
-    let mut written = 0;
-    let mut params = Vec::with_capacity(per_statement * SAMPLE_COLUMNS.len());
-    let mut next = order.into_iter();
-    for n in plan {
-        params.clear();
-        for (id, i) in next.by_ref().take(n) {
-            sample_params(id, &rows[i], &mut params);
-        }
-        written += tx.execute(statements.samples(dialect, n), &params).await?;
+    let plans: Vec<RunPlan<'_>> = order
+        .chunks(per_run)
+        .map(|run| {
+            let plan = plan_statements(
+                run.iter().map(|&(_, i)| rows[i].cols.size()),
+                per_statement,
+                MAX_STATEMENT_BYTES,
+            );
+            (run, plan)
+        })
+        .collect();
+    for (_, plan) in &plans {
+        statements.prepare(dialect, plan);
     }
-    write_current(tx, dialect, statements, rows, &metric_ids).await?;
-    Ok(written)
+    let statements = &*statements;
+    let written = futures_util::future::try_join_all(
+        plans
+            .into_iter()
+            .map(|(run, plan)| write_run(pool, statements, rows, run, plan)),
+    )
+    .await?;
+    Ok(written.into_iter().sum())
 }
 
-/// Upserts, per metric, the newest non-historical row of the batch; the database keeps the
-/// stored value when it is newer.
-async fn write_current(
-    tx: &mut Tx,
-    dialect: Dialect,
-    statements: &mut Statements,
+/// One run of keys in one transaction.
+async fn write_run(
+    pool: &Pool,
+    statements: &Statements,
     rows: &[Row<'_>],
-    metric_ids: &[Option<i64>],
-) -> Result<(), sqlx::Error> {
-    let mut newest: HashMap<i64, usize> = HashMap::new();
-    for (i, (row, id)) in rows.iter().zip(metric_ids).enumerate() {
-        let Some(id) = id else { continue };
-        if row.is_historical {
-            continue;
-        }
-        newest
-            .entry(*id)
-            .and_modify(|j| {
-                if rows[*j].ts_ms <= row.ts_ms {
-                    *j = i;
-                }
-            })
-            .or_insert(i);
-    }
-    let mut newest: Vec<(i64, usize)> = newest.into_iter().collect();
-    newest.sort_unstable();
-    let plan = plan_statements(
-        newest.iter().map(|&(_, i)| rows[i].cols.size()),
-        dialect.sample_rows_per_statement(),
-        MAX_STATEMENT_BYTES,
-    );
+    run: &[(i64, usize)],
+    plan: Vec<usize>,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let mut written = 0;
     let mut params = Vec::new();
-    let mut next = newest.into_iter();
+    let mut next = run.iter();
     for n in plan {
         params.clear();
-        for (id, i) in next.by_ref().take(n) {
-            current_params(id, &rows[i], &mut params);
+        for &(id, i) in next.by_ref().take(n) {
+            sample_params(id, &rows[i], &mut params);
         }
-        tx.execute(statements.current(dialect, n), &params).await?;
+        written += tx.execute(statements.samples(n)?, &params).await?;
     }
-    Ok(())
+    tx.commit().await?;
+    Ok(written)
 }
 
 #[cfg(test)]

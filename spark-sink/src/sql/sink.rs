@@ -13,9 +13,9 @@ use crate::error::SinkError;
 use crate::record::{Batch, Source};
 use crate::sink::Sink;
 
-/// Writes batches into a SQL store: one transaction per batch, multi-row inserts of samples
-/// (duplicates ignored, so a replayed batch is a no-op), current values moved forward, births
-/// and events stored, node and device state applied.
+/// Writes batches into a SQL store: births and events stored and node and device state
+/// applied in one transaction, then multi-row inserts of samples (duplicates ignored, so a
+/// replayed batch is a no-op), split by key over [`SqlOptions::sample_writers`] connections.
 ///
 /// Made by [`SqlStore::sink`](super::SqlStore::sink); several sinks may share one store.
 #[derive(Debug)]
@@ -48,6 +48,15 @@ impl SqlSink {
     /// What it wrote and refused so far.
     pub fn stats(&self) -> &SinkStats {
         &self.stats
+    }
+
+    /// Connections that write one batch's samples at the same time: one for SQLite, which
+    /// takes one writer at a time anyway.
+    fn writers(&self) -> usize {
+        match self.pool.dialect() {
+            Dialect::Sqlite => 1,
+            Dialect::MySql => self.options.sample_writers as usize,
+        }
     }
 
     fn name_str(&self) -> &'static str {
@@ -110,33 +119,37 @@ impl SqlSink {
             .await
             .map_err(|e| sink_error(sink, "resolving metric ids", e))?;
 
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| sink_error(sink, "starting a transaction", e))?;
-        for birth in &births {
-            meta::write_birth(&mut tx, dialect, birth, &self.ids)
+        // Births and events first, in one transaction; then the samples, over several
+        // connections. A retried batch rewrites neither twice: births, events and samples are
+        // all keyed, and repeats are ignored.
+        let mut new_events = 0;
+        if !births.is_empty() || !events.is_empty() {
+            let mut tx = self
+                .pool
+                .begin()
                 .await
-                .map_err(|e| sink_error(sink, "writing a birth", e))?;
+                .map_err(|e| sink_error(sink, "starting a transaction", e))?;
+            for birth in &births {
+                meta::write_birth(&mut tx, dialect, birth, &self.ids)
+                    .await
+                    .map_err(|e| sink_error(sink, "writing a birth", e))?;
+            }
+            for event in &events {
+                if meta::write_event(&mut tx, dialect, event, &self.ids)
+                    .await
+                    .map_err(|e| sink_error(sink, "writing an event", e))?
+                {
+                    new_events += 1;
+                }
+            }
+            tx.commit()
+                .await
+                .map_err(|e| sink_error(sink, "committing", e))?;
         }
-        // Samples before events: a death in this batch makes STALE the values received
-        // before it, which may be in this batch too.
-        let written = samples::write(&mut tx, dialect, &mut self.statements, &rows, &self.ids)
+        let writers = self.writers();
+        let written = samples::write(&self.pool, &mut self.statements, &rows, &self.ids, writers)
             .await
             .map_err(|e| sink_error(sink, "writing samples", e))?;
-        let mut new_events = 0;
-        for event in &events {
-            if meta::write_event(&mut tx, dialect, event, &self.ids)
-                .await
-                .map_err(|e| sink_error(sink, "writing an event", e))?
-            {
-                new_events += 1;
-            }
-        }
-        tx.commit()
-            .await
-            .map_err(|e| sink_error(sink, "committing", e))?;
         self.stats.batches += 1;
         self.stats.samples += rows.len() as u64;
         self.stats.samples_written += written;

@@ -679,6 +679,128 @@ pub(crate) async fn lifecycle(store: &SqlStore) {
     assert!(!err.is_retriable());
 }
 
+/// The quality of a metric's latest value, read through the catalogue.
+async fn latest_quality(store: &SqlStore, source: &Source, metric: &str) -> Option<i32> {
+    let m = store.query().metric(source, metric).await.unwrap()?;
+    m.latest.map(|l| l.quality)
+}
+
+fn offline(source: &Arc<Source>, ts: i64) -> Record {
+    event(
+        source,
+        EventKind::Offline {
+            cause: "DEATH".into(),
+        },
+        ts,
+        Some(3),
+    )
+}
+
+/// Latest values read STALE after a death and good again after the next birth:
+/// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale,
+/// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-tags-stale
+/// (a node's devices stay STALE after its rebirth until their own DBIRTH), and
+/// tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-tags-stale.
+pub(crate) async fn latest_values_go_stale_with_deaths(store: &SqlStore) {
+    let mut sink = store.sink();
+    let (n, d) = (node(), device());
+    let mut b = Batch::new();
+    b.push(event(&n, EventKind::Online, 1000, Some(3)));
+    b.push(event(&d, EventKind::Online, 1000, Some(3)));
+    b.push(Record::Sample(sample(&n, "Temp", 1000, Value::Double(1.0))));
+    b.push(Record::Sample(sample(
+        &d,
+        "Level",
+        1000,
+        Value::Double(2.0),
+    )));
+    sink.write(&b).await.unwrap();
+    assert_eq!(latest_quality(store, &n, "Temp").await, Some(192));
+    assert_eq!(latest_quality(store, &d, "Level").await, Some(192));
+
+    // NDEATH: the node's and its devices' values go STALE.
+    sink.write(&[offline(&n, 2000)].into_iter().collect())
+        .await
+        .unwrap();
+    assert_eq!(latest_quality(store, &n, "Temp").await, Some(500));
+    assert_eq!(latest_quality(store, &d, "Level").await, Some(500));
+    let temp = store.query().metric(&n, "Temp").await.unwrap().unwrap();
+    assert_eq!(
+        temp.latest.unwrap().value,
+        Some(Value::Double(1.0)),
+        "the last known value stays, only its quality changes"
+    );
+
+    // NBIRTH with new values: the node's are good, the device's stay STALE until its DBIRTH.
+    let mut b = Batch::new();
+    b.push(event(&n, EventKind::Online, 3000, Some(4)));
+    b.push(Record::Sample(sample(&n, "Temp", 3000, Value::Double(3.0))));
+    sink.write(&b).await.unwrap();
+    assert_eq!(latest_quality(store, &n, "Temp").await, Some(192));
+    assert_eq!(latest_quality(store, &d, "Level").await, Some(500));
+    let mut b = Batch::new();
+    b.push(event(&d, EventKind::Online, 3001, Some(4)));
+    b.push(Record::Sample(sample(
+        &d,
+        "Level",
+        3001,
+        Value::Double(4.0),
+    )));
+    sink.write(&b).await.unwrap();
+    assert_eq!(latest_quality(store, &d, "Level").await, Some(192));
+
+    // DDEATH: only the device's values go STALE; data and death in one batch work too.
+    let mut b = Batch::new();
+    b.push(Record::Sample(sample(
+        &d,
+        "Level",
+        3500,
+        Value::Double(5.0),
+    )));
+    b.push(Record::Sample(sample(&n, "Temp", 3500, Value::Double(6.0))));
+    b.push(offline(&d, 4000));
+    sink.write(&b).await.unwrap();
+    assert_eq!(latest_quality(store, &d, "Level").await, Some(500));
+    assert_eq!(latest_quality(store, &n, "Temp").await, Some(192));
+    // A sample sent as bad keeps its own quality while its node is online.
+    let mut bad = sample(&n, "Temp", 5000, Value::Double(7.0));
+    bad.quality = Quality::Bad;
+    sink.write(&batch([bad])).await.unwrap();
+    assert_eq!(latest_quality(store, &n, "Temp").await, Some(0));
+}
+
+/// A batch big enough to be split over several connections is stored whole, once, and a
+/// replay of it writes nothing.
+pub(crate) async fn a_big_batch_written_in_parallel(store: &SqlStore) {
+    let mut sink = store.sink();
+    let n = node();
+    let samples: Vec<Sample> = (0..3000)
+        .map(|i| {
+            sample(
+                &n,
+                &format!("M{}", i % 30),
+                10_000 + i / 30,
+                Value::Int64(i),
+            )
+        })
+        .collect();
+    let b = batch(samples);
+    sink.write(&b).await.unwrap();
+    sink.write(&b).await.unwrap();
+    assert_eq!(sink.stats().samples, 6000);
+    // MySQL reports a duplicate as a found row; SQLite counts only what it inserted.
+    let written = sink.stats().samples_written;
+    match sink.dialect() {
+        spark_sink::sql::Dialect::Sqlite => assert_eq!(written, 3000),
+        _ => assert!((3000..=6000).contains(&written), "{written}"),
+    }
+    for m in ["M0", "M17", "M29"] {
+        assert_eq!(count_history(store, &n, m).await, 100, "{m}");
+    }
+    let latest = store.query().metric(&n, "M29").await.unwrap().unwrap();
+    assert_eq!(latest.latest.unwrap().value, Some(Value::Int64(2999)));
+}
+
 /// Runs every scenario, each on a fresh store from `fresh` (which returns the store and a
 /// handle that `cleanup` takes afterwards).
 #[macro_export]
@@ -744,6 +866,22 @@ macro_rules! sql_scenarios {
         async fn reports_and_watermarks() {
             if let Some((s, handle)) = $fresh().await {
                 $crate::sql_common::reports_and_watermarks(&s).await;
+                s.close().await;
+                $cleanup(handle).await;
+            }
+        }
+        #[tokio::test]
+        async fn latest_values_go_stale_with_deaths() {
+            if let Some((s, handle)) = $fresh().await {
+                $crate::sql_common::latest_values_go_stale_with_deaths(&s).await;
+                s.close().await;
+                $cleanup(handle).await;
+            }
+        }
+        #[tokio::test]
+        async fn a_big_batch_written_in_parallel() {
+            if let Some((s, handle)) = $fresh().await {
+                $crate::sql_common::a_big_batch_written_in_parallel(&s).await;
                 s.close().await;
                 $cleanup(handle).await;
             }
