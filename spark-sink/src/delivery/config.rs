@@ -14,6 +14,12 @@ pub struct DeliveryConfig {
     /// A write carries at most this many records (whole submitted batches; one batch larger
     /// than this is written alone). Default 5 000.
     pub batch_records: usize,
+    /// A write takes up to this many records when more are queued than
+    /// [`DeliveryConfig::batch_records`] (the sink fell behind, or a spill is replayed):
+    /// fewer, bigger writes cost a database less per record, so a backlog is caught up
+    /// faster, while a sink that keeps up still writes every `batch_records` or
+    /// `batch_wait`. Never less than `batch_records`. Default 20 000.
+    pub backlog_batch_records: usize,
     /// A write waits at most this long for more records before it goes with what it has.
     /// Default 200 ms.
     pub batch_wait: Duration,
@@ -41,6 +47,7 @@ impl Default for DeliveryConfig {
         DeliveryConfig {
             queue_records: 100_000,
             batch_records: 5_000,
+            backlog_batch_records: 20_000,
             batch_wait: Duration::from_millis(200),
             retry_initial: Duration::from_millis(100),
             retry_max: Duration::from_secs(10),
@@ -62,6 +69,12 @@ impl DeliveryConfig {
     /// Sets [`DeliveryConfig::batch_records`] (at least 1).
     pub fn with_batch_records(mut self, records: usize) -> Self {
         self.batch_records = records.max(1);
+        self
+    }
+
+    /// Sets [`DeliveryConfig::backlog_batch_records`] (at least 1).
+    pub fn with_backlog_batch_records(mut self, records: usize) -> Self {
+        self.backlog_batch_records = records.max(1);
         self
     }
 

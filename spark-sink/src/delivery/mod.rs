@@ -4,9 +4,10 @@
 //! gives each [`Sink`](crate::Sink) a lane of its own:
 //!
 //! - **Bounded memory.** Up to [`DeliveryConfig::queue_records`] records wait in memory.
-//! - **Batching by size and time.** The sink's task merges queued batches into writes of up
-//!   to [`DeliveryConfig::batch_records`] records, waiting at most
-//!   [`DeliveryConfig::batch_wait`] for a write to fill.
+//! - **Batching by size and time.** The sink's task merges queued batches into a write once
+//!   [`DeliveryConfig::batch_records`] records are queued or the oldest has waited
+//!   [`DeliveryConfig::batch_wait`]; a sink that fell behind gets bigger writes, up to
+//!   [`DeliveryConfig::backlog_batch_records`].
 //! - **Retries.** An error whose [`SinkError::is_retriable`](crate::SinkError::is_retriable)
 //!   is true is retried with exponential back-off ([`DeliveryConfig::retry_initial`] up to
 //!   [`DeliveryConfig::retry_max`]); the same batch is written again, so at-least-once is the

@@ -204,16 +204,19 @@ impl Worker {
 /// size and time. `None` when shutdown began and nothing is left.
 async fn next_work(lane: &Lane, config: &DeliveryConfig) -> Option<Work> {
     let max = config.batch_records;
+    // A write starts at `max` records (or after `batch_wait`) and takes whatever is queued up
+    // to the backlog size: no more than `max` when the sink keeps up, more when it does not.
+    let take = config.backlog_batch_records.max(max);
     loop {
         let wait_until = {
             let mut state = lane.lock();
             if let Some(first) = state.queue.front() {
                 let waited = first.at.elapsed();
                 if state.queued_records >= max || state.closing || waited >= config.batch_wait {
-                    return lane.take_memory(&mut state, max);
+                    return lane.take_memory(&mut state, take);
                 }
                 Some(Instant::now() + (config.batch_wait - waited))
-            } else if let Some(work) = lane.take_spill(&mut state, max) {
+            } else if let Some(work) = lane.take_spill(&mut state, take) {
                 return Some(work);
             } else if state.closing {
                 return None;

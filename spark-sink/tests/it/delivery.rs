@@ -135,7 +135,7 @@ async fn a_slow_sink_does_not_stall_a_fast_one() {
     let (slow, slow_handle) = MemorySink::new("slow");
     let (quick, quick_handle) = MemorySink::new("quick");
     slow_handle.set_delay(Duration::from_millis(100));
-    let config = fast().with_batch_records(10);
+    let config = fast().with_batch_records(10).with_backlog_batch_records(10);
     let pipeline = Pipeline::new(config, sinks(vec![slow, quick])).unwrap();
     let node = Arc::new(Source::node("G", "N1"));
     let started = std::time::Instant::now();
@@ -238,6 +238,34 @@ async fn small_batches_are_merged_into_writes_of_the_configured_size() {
     assert_exactly_once(&handle, 1000);
     assert!(handle.writes() <= 12, "{} writes", handle.writes());
     assert_eq!(report.stats[0].writes, handle.writes());
+}
+
+/// A sink that fell behind catches up in bigger writes, up to `backlog_batch_records`, and
+/// never bigger.
+#[tokio::test]
+async fn a_backlog_is_written_in_bigger_batches() {
+    async fn writes_for(backlog: usize) -> u64 {
+        let (sink, handle) = MemorySink::new("db");
+        handle.set_delay(Duration::from_millis(20));
+        let config = fast()
+            .with_batch_records(100)
+            .with_backlog_batch_records(backlog);
+        let pipeline = Pipeline::new(config, sinks(vec![sink])).unwrap();
+        let node = Arc::new(Source::node("G", "N1"));
+        for i in 0..200 {
+            pipeline.submit(batch(&node, i, 10)).unwrap();
+        }
+        pipeline.shutdown().await;
+        assert_exactly_once(&handle, 2000);
+        handle.writes()
+    }
+    let plain = writes_for(100).await;
+    let bigger = writes_for(500).await;
+    assert!(plain >= 20, "at most 100 records a write: {plain} writes");
+    assert!(
+        (4..=8).contains(&bigger),
+        "up to 500 records a write once behind: {bigger} writes"
+    );
 }
 
 /// Batching by time: a lone record is written after `batch_wait`, not held for more.
