@@ -1,6 +1,7 @@
 //! The embedded MQTT broker (rumqttd) for running on defaults with nothing installed.
 
 use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -85,13 +86,37 @@ pub(crate) fn start(addr: SocketAddr, max_connections: usize) -> Result<SocketAd
         .map_err(|source| BrokerError::Bind { addr, source })?;
     let waited = Duration::from_secs(10);
     let deadline = Instant::now() + waited;
-    while TcpStream::connect(addr).is_err() {
+    while !answers_mqtt(addr) {
         if Instant::now() > deadline {
             return Err(BrokerError::NotListening { addr, waited });
         }
         std::thread::sleep(Duration::from_millis(10));
     }
     Ok(addr)
+}
+
+/// An MQTT 3.1.1 CONNECT (clean session, keep-alive 10 s, client id `iceplant-probe`).
+const PROBE_CONNECT: &[u8] = &[
+    0x10, 26, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 10, 0, 14, b'i', b'c', b'e', b'p', b'l',
+    b'a', b'n', b't', b'-', b'p', b'r', b'o', b'b', b'e',
+];
+
+/// Whether a broker on `addr` accepts an MQTT session: CONNECT, a CONNACK that accepts, then
+/// DISCONNECT. A complete session rather than a bare TCP connect, which the broker would log
+/// as an error.
+fn answers_mqtt(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut connack = [0u8; 4];
+    let accepted = stream.write_all(PROBE_CONNECT).is_ok()
+        && stream.read_exact(&mut connack).is_ok()
+        && connack[0] == 0x20
+        && connack[3] == 0;
+    // DISCONNECT, so the broker sees a clean end of the session.
+    let _ = stream.write_all(&[0xE0, 0]);
+    accepted
 }
 
 #[cfg(test)]
@@ -114,6 +139,12 @@ mod tests {
             .local_addr()
             .unwrap();
         start(addr, 10).unwrap();
-        TcpStream::connect(addr).unwrap();
+        assert!(answers_mqtt(addr), "an MQTT session is accepted");
+    }
+
+    #[test]
+    fn a_listener_that_does_not_speak_mqtt_is_not_a_broker() {
+        let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+        assert!(!answers_mqtt(silent.local_addr().unwrap()));
     }
 }
