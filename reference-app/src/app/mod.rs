@@ -401,11 +401,14 @@ fn print_banner(config: &AppConfig, running: &Running) {
     } else {
         "external broker"
     };
-    eprintln!(
-        "  MQTT      mqtt://{}:{} ({kind})",
-        running.broker.host(),
-        running.broker.port()
-    );
+    // `serve` reads the store only: it has no broker to show.
+    if running.sim.is_some() || running.host.is_some() {
+        eprintln!(
+            "  MQTT      mqtt://{}:{} ({kind})",
+            running.broker.host(),
+            running.broker.port()
+        );
+    }
     if let Some(addr) = running.api_addr {
         eprintln!(
             "  REST API  http://{addr}/api/v1/nodes   (OpenAPI: http://{addr}/api/v1/openapi.json)"
