@@ -33,7 +33,9 @@
 //!    records/s over the window) to each; the target is at least 0.5 of `LOAD DATA`.
 //!
 //! The comparison needs the `mariadb` command-line client on `PATH` and `local_infile`
-//! enabled on the server (MariaDB's default).
+//! enabled on the server (MariaDB's default). Rows are clustered by metric, so the server's
+//! buffer pool must hold about one 16 KiB page per metric or the pipeline and the bulk load
+//! alike slow down to its disk (docs/PERFORMANCE.md, "End to end").
 
 #![allow(clippy::print_stdout)] // the figures are this program's output
 
