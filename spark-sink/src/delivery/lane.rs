@@ -250,6 +250,15 @@ impl Lane {
         })
     }
 
+    /// Makes what was spilled so far durable (`fsync`). The disk is waited for outside the
+    /// lock, so submitters never wait on it; a failure is recorded as the lane's last error.
+    pub(crate) fn sync_spill(&self) {
+        let handle = self.lock().spill.as_mut().and_then(Spill::sync_handle);
+        if let Some(Err(e)) = handle.map(|file| file.and_then(|f| f.sync_data())) {
+            self.counters.error(format!("syncing the spill file: {e}"));
+        }
+    }
+
     /// Writes a batch to the spill file at shutdown (what memory still holds when the sink
     /// gave up); counts it as dropped when it cannot.
     pub(crate) fn spill_or_drop(&self, state: &mut LaneState, batch: &Batch, submitted_ms: i64) {

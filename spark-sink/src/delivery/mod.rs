@@ -15,7 +15,8 @@
 //! - **Spill.** While the sink is down, or when its memory queue is full, new batches go to a
 //!   spill file on local disk ([`DeliveryConfig::spill_dir`]); once memory is written, the
 //!   spill is replayed in order, and new batches go to memory again when it is drained. A
-//!   spill file left by an earlier run is replayed at start.
+//!   spill file left by an earlier run is replayed at start. Spilled batches are made
+//!   durable (`fsync`) every second, off the submitter's path, and at shutdown.
 //! - **When everything is full.** A batch that fits neither in memory nor in the spill file
 //!   (or when there is no spill file) is dropped: the *newest* data is lost, not the oldest,
 //!   and [`SinkStats::dropped_records`] counts it. Nothing is dropped silently.

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -74,6 +75,8 @@ impl StatsReader {
 pub struct Pipeline {
     lanes: Vec<Arc<Lane>>,
     tasks: Vec<JoinHandle<Finished>>,
+    /// Makes spill files durable every [`SPILL_SYNC_EVERY`] (with a spill directory).
+    spill_sync: Option<JoinHandle<()>>,
     deadline: Arc<tokio::sync::OnceCell<Instant>>,
     config: DeliveryConfig,
 }
@@ -128,9 +131,14 @@ impl Pipeline {
                 runtime.spawn(worker.run())
             })
             .collect();
+        let spill_sync = config
+            .spill_dir
+            .is_some()
+            .then(|| runtime.spawn(sync_spills(lanes.clone())));
         Ok(Pipeline {
             lanes,
             tasks,
+            spill_sync,
             deadline,
             config,
         })
@@ -191,6 +199,15 @@ impl Pipeline {
                     .errors
                     .push((lane.name.clone(), format!("the sink's task failed: {e}"))),
             }
+        }
+        // Every worker is done, so nothing is appended any more: make it all durable.
+        if let Some(task) = self.spill_sync.take() {
+            task.abort();
+            let lanes = self.lanes.clone();
+            let _ = tokio::task::spawn_blocking(move || lanes.iter().for_each(|l| l.sync_spill()))
+                .await;
+        }
+        for lane in &self.lanes {
             report.stats.push(lane.counters.snapshot(&lane.name));
         }
         report
@@ -209,6 +226,25 @@ impl Drop for Pipeline {
     /// the background.
     fn drop(&mut self) {
         self.close_lanes();
+        if let Some(task) = self.spill_sync.take() {
+            task.abort();
+        }
+    }
+}
+
+/// How often what was spilled is made durable: the most a power loss can take from a spill
+/// file. An `fsync` per appended batch would put the disk in the submitter's path.
+const SPILL_SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// Syncs every lane's spill file every [`SPILL_SYNC_EVERY`], off the runtime's threads.
+async fn sync_spills(lanes: Vec<Arc<Lane>>) {
+    let mut every = tokio::time::interval(SPILL_SYNC_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let lanes = lanes.clone();
+        let _ =
+            tokio::task::spawn_blocking(move || lanes.iter().for_each(|l| l.sync_spill())).await;
     }
 }
 

@@ -5,7 +5,9 @@
 //! frame = len:u32 checksum:u32 batch      (little endian; checksum = FNV-1a of batch)
 //! ```
 //!
-//! A frame is appended whole with one write and is readable once `append` returns. A frame
+//! A frame is appended whole with one write and is readable once `append` returns; it is
+//! durable (survives an OS crash or power loss, not only a crash of the process) once the
+//! pipeline's periodic `fsync` ran, at most about a second later, and at shutdown. A frame
 //! is consumed only when its batch was written to the sink ([`Spill::commit`]); when every
 //! frame is consumed the file is truncated back to its header. A file left by an earlier run
 //! is replayed from its first frame (at least once: the sinks make replays no-ops). A torn last
@@ -60,6 +62,8 @@ pub(crate) struct Spill {
     /// Offset of the first frame not yet consumed.
     read: u64,
     max_bytes: u64,
+    /// Frames were appended since the last [`Spill::sync_handle`].
+    unsynced: bool,
 }
 
 impl Spill {
@@ -94,6 +98,7 @@ impl Spill {
             end: MAGIC.len() as u64,
             read: MAGIC.len() as u64,
             max_bytes,
+            unsynced: false,
         };
         spill.end = spill.scan_end(len.max(MAGIC.len() as u64)).map_err(io)?;
         if spill.end < len {
@@ -156,7 +161,19 @@ impl Spill {
             return Err(io(e));
         }
         self.end += frame_len;
+        self.unsynced = true;
         Ok(true)
+    }
+
+    /// A second handle on the file to make the frames appended so far durable with
+    /// `sync_data`, so the caller can wait for the disk without holding the lane's lock;
+    /// `None` when nothing was appended since the last call.
+    pub(crate) fn sync_handle(&mut self) -> Option<std::io::Result<File>> {
+        if !self.unsynced {
+            return None;
+        }
+        self.unsynced = false;
+        Some(self.file.try_clone())
     }
 
     /// Reads the frame at the read offset (without consuming it).
@@ -251,6 +268,23 @@ mod tests {
         spill.commit(next).unwrap();
         assert!(spill.is_drained());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 8, "truncated");
+    }
+
+    #[test]
+    fn appended_frames_ask_for_one_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spill = Spill::open(&dir.path().join("s.spill"), 1 << 20).unwrap();
+        assert!(spill.sync_handle().is_none(), "nothing appended yet");
+        spill.append(b"one").unwrap();
+        spill.append(b"two").unwrap();
+        let handle = spill.sync_handle().expect("two frames to sync").unwrap();
+        handle.sync_data().unwrap();
+        assert!(spill.sync_handle().is_none(), "already synced");
+        assert!(!spill.append(&[0; 2 << 20]).unwrap());
+        assert!(
+            spill.sync_handle().is_none(),
+            "a refused frame wrote nothing"
+        );
     }
 
     #[test]
