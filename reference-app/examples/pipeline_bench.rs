@@ -446,63 +446,68 @@ fn write_tsv_escaped(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> 
     out.write_all(rest)
 }
 
-/// Writes one row as a line of `LOAD DATA`'s default format: tab-separated, `\N` for NULL.
-/// Doubles use Rust's shortest round-trip form, so the loaded value is bit-identical.
-fn write_tsv_row(out: &mut impl Write, cells: &[Cell]) -> std::io::Result<()> {
+/// Writes cells separated by `sep`: numbers the same way in both file formats (doubles in
+/// Rust's shortest round-trip form, with an exponent so SQL reads a DOUBLE and not a DECIMAL
+/// that might be too long), NULL, text and bytes by `other`.
+fn write_cells<W: Write>(
+    out: &mut W,
+    cells: &[Cell],
+    sep: &[u8],
+    other: impl Fn(&mut W, &Cell) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
-            out.write_all(b"\t")?;
+            out.write_all(sep)?;
         }
         match cell {
-            Cell::Null => out.write_all(b"\\N")?,
             Cell::Int(v) => write!(out, "{v}")?,
             Cell::UInt(v) => write!(out, "{v}")?,
             Cell::Double(v) => write!(out, "{v:e}")?,
-            Cell::Text(s) => write_tsv_escaped(out, s.as_bytes())?,
-            Cell::Blob(b) => write_tsv_escaped(out, b)?,
+            cell => other(out, cell)?,
         }
     }
+    Ok(())
+}
+
+/// Writes one row as a line of `LOAD DATA`'s default format: tab-separated, `\N` for NULL.
+fn write_tsv_row(out: &mut impl Write, cells: &[Cell]) -> std::io::Result<()> {
+    write_cells(out, cells, b"\t", |out, cell| match cell {
+        Cell::Text(s) => write_tsv_escaped(out, s.as_bytes()),
+        Cell::Blob(b) => write_tsv_escaped(out, b),
+        _ => out.write_all(b"\\N"),
+    })?;
     out.write_all(b"\n")
 }
 
 /// Writes one row as an SQL tuple `(v, ...)`. Strings are quoted with MariaDB's backslash
-/// escapes (the default `sql_mode`), blobs as `X'hex'` so no byte needs escaping, doubles in
-/// exponent form so the literal is a DOUBLE and not a DECIMAL that might be too long.
+/// escapes (the default `sql_mode`), blobs as `X'hex'` so no byte needs escaping.
 fn write_sql_tuple(out: &mut impl Write, cells: &[Cell]) -> std::io::Result<()> {
     out.write_all(b"(")?;
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        match cell {
-            Cell::Null => out.write_all(b"NULL")?,
-            Cell::Int(v) => write!(out, "{v}")?,
-            Cell::UInt(v) => write!(out, "{v}")?,
-            Cell::Double(v) => write!(out, "{v:e}")?,
-            Cell::Text(s) => {
-                out.write_all(b"'")?;
-                for c in s.chars() {
-                    match c {
-                        '\\' => out.write_all(b"\\\\")?,
-                        '\'' => out.write_all(b"\\'")?,
-                        '\0' => out.write_all(b"\\0")?,
-                        '\n' => out.write_all(b"\\n")?,
-                        '\r' => out.write_all(b"\\r")?,
-                        '\u{1a}' => out.write_all(b"\\Z")?,
-                        c => write!(out, "{c}")?,
-                    }
+    write_cells(out, cells, b",", |out, cell| match cell {
+        Cell::Text(s) => {
+            out.write_all(b"'")?;
+            for c in s.chars() {
+                match c {
+                    '\\' => out.write_all(b"\\\\")?,
+                    '\'' => out.write_all(b"\\'")?,
+                    '\0' => out.write_all(b"\\0")?,
+                    '\n' => out.write_all(b"\\n")?,
+                    '\r' => out.write_all(b"\\r")?,
+                    '\u{1a}' => out.write_all(b"\\Z")?,
+                    c => write!(out, "{c}")?,
                 }
-                out.write_all(b"'")?;
             }
-            Cell::Blob(b) => {
-                out.write_all(b"X'")?;
-                for byte in b {
-                    write!(out, "{byte:02X}")?;
-                }
-                out.write_all(b"'")?;
-            }
+            out.write_all(b"'")
         }
-    }
+        Cell::Blob(b) => {
+            out.write_all(b"X'")?;
+            for byte in b {
+                write!(out, "{byte:02X}")?;
+            }
+            out.write_all(b"'")
+        }
+        _ => out.write_all(b"NULL"),
+    })?;
     out.write_all(b")")
 }
 
@@ -579,37 +584,16 @@ async fn export(conn: &mut MySqlConnection, tsv: &Path, sql: &Path) -> Result<u6
     Ok(count)
 }
 
-/// Decodes `%XX` escapes in a URL component; anything malformed is kept as it is.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The password of a `mysql://user:pass@host/db` URL. sqlx parses the rest of the URL (and
-/// its defaults) for us but has no getter for the password.
+/// The password of a `mysql://user:pass@host/db` URL, percent-decoded. sqlx parses the rest
+/// of the URL (and its defaults) for us but has no getter for the password.
 fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?']).next()?;
-    let userinfo = authority.rsplit_once('@')?.0;
-    Some(percent_decode(userinfo.split_once(':')?.1))
+    let parsed = url::Url::parse(url).ok()?;
+    let password = parsed.password()?;
+    Some(
+        percent_encoding::percent_decode_str(password)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 /// The `mariadb` command-line client for the bench database, with `LOCAL INFILE` enabled.

@@ -203,9 +203,7 @@ impl Pipeline {
         // Every worker is done, so nothing is appended any more: make it all durable.
         if let Some(task) = self.spill_sync.take() {
             task.abort();
-            let lanes = self.lanes.clone();
-            let _ = tokio::task::spawn_blocking(move || lanes.iter().for_each(|l| l.sync_spill()))
-                .await;
+            sync_all(&self.lanes).await;
         }
         for lane in &self.lanes {
             report.stats.push(lane.counters.snapshot(&lane.name));
@@ -236,16 +234,20 @@ impl Drop for Pipeline {
 /// file. An `fsync` per appended batch would put the disk in the submitter's path.
 const SPILL_SYNC_EVERY: Duration = Duration::from_secs(1);
 
-/// Syncs every lane's spill file every [`SPILL_SYNC_EVERY`], off the runtime's threads.
+/// Syncs every lane's spill file every [`SPILL_SYNC_EVERY`].
 async fn sync_spills(lanes: Vec<Arc<Lane>>) {
     let mut every = tokio::time::interval(SPILL_SYNC_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        let lanes = lanes.clone();
-        let _ =
-            tokio::task::spawn_blocking(move || lanes.iter().for_each(|l| l.sync_spill())).await;
+        sync_all(&lanes).await;
     }
+}
+
+/// Syncs every lane's spill file on a blocking thread (an `fsync` can take a while).
+async fn sync_all(lanes: &[Arc<Lane>]) {
+    let lanes = lanes.to_vec();
+    let _ = tokio::task::spawn_blocking(move || lanes.iter().for_each(|l| l.sync_spill())).await;
 }
 
 /// A sink name as a file name: anything but `[A-Za-z0-9_.-]` as `_`.

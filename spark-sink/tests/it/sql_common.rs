@@ -806,93 +806,18 @@ pub(crate) async fn a_big_batch_written_in_parallel(store: &SqlStore) {
 #[macro_export]
 macro_rules! sql_scenarios {
     ($fresh:path, $cleanup:path) => {
-        #[tokio::test]
-        async fn write_read_and_replay() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::write_read_and_replay(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
+        $crate::sql_scenarios!(@each $fresh, $cleanup; write_read_and_replay, integer_extremes, bucket_aggregates, current_values_only_move_forward, bad_data, complex_values_and_templates, births_events_and_state, reports_and_watermarks, latest_values_go_stale_with_deaths, a_big_batch_written_in_parallel, lifecycle);
+    };
+    (@each $fresh:path, $cleanup:path; $($scenario:ident),+) => {
+        $(
+            #[tokio::test]
+            async fn $scenario() {
+                if let Some((s, handle)) = $fresh().await {
+                    $crate::sql_common::$scenario(&s).await;
+                    s.close().await;
+                    $cleanup(handle).await;
+                }
             }
-        }
-        #[tokio::test]
-        async fn integer_extremes() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::integer_extremes(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn bucket_aggregates() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::bucket_aggregates(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn current_values_only_move_forward() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::current_values_only_move_forward(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn bad_data() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::bad_data(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn complex_values_and_templates() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::complex_values_and_templates(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn births_events_and_state() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::births_events_and_state(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn reports_and_watermarks() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::reports_and_watermarks(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn latest_values_go_stale_with_deaths() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::latest_values_go_stale_with_deaths(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn a_big_batch_written_in_parallel() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::a_big_batch_written_in_parallel(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
-        #[tokio::test]
-        async fn lifecycle() {
-            if let Some((s, handle)) = $fresh().await {
-                $crate::sql_common::lifecycle(&s).await;
-                s.close().await;
-                $cleanup(handle).await;
-            }
-        }
+        )+
     };
 }
