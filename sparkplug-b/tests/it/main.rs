@@ -9,3 +9,4 @@ mod prost_agreement;
 mod roundtrip;
 mod sessions;
 mod spec_vectors;
+mod tck_coverage;
