@@ -244,7 +244,8 @@ impl<'a> Row<'a> {
 fn scan(root: &Path) -> BTreeMap<String, Vec<String>> {
     let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut files = Vec::new();
-    collect_rust_files(root, root, &mut files);
+    collect_rust_files(root, &mut files);
+    files.sort();
     for path in files {
         let rel = path
             .strip_prefix(root)
@@ -346,7 +347,7 @@ fn fn_name(line: &str) -> Option<String> {
 }
 
 /// The workspace's `.rs` files, skipping build output and other tools' trees.
-fn collect_rust_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+fn collect_rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -361,13 +362,12 @@ fn collect_rust_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
                     "target" | "node_modules" | "corpus" | "artifacts"
                 );
             if !skip {
-                collect_rust_files(root, &path, out);
+                collect_rust_files(&path, out);
             }
         } else if name.ends_with(".rs") {
             out.push(path);
         }
     }
-    out.sort();
 }
 
 #[test]
