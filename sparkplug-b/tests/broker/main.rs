@@ -8,6 +8,8 @@
 
 // Test code (`cfg(test)`), where unwrapping is the way to fail.
 #[cfg(test)]
+mod conformance;
+#[cfg(test)]
 mod interop;
 #[cfg(test)]
 mod scenario;
@@ -17,6 +19,50 @@ mod support;
 use sparkplug_b::driver::{BrokerUrl, MqttVersion};
 
 use support::{env_broker, rumqttd};
+
+/// tck-id-conformance-mqtt-qos0, tck-id-conformance-mqtt-qos1,
+/// tck-id-conformance-mqtt-will-messages, tck-id-conformance-mqtt-retained,
+/// tck-id-conformance-mqtt-aware-basic, tck-id-conformance-mqtt-aware-store,
+/// tck-id-conformance-mqtt-aware-nbirth-mqtt-topic,
+/// tck-id-conformance-mqtt-aware-nbirth-mqtt-retain,
+/// tck-id-conformance-mqtt-aware-dbirth-mqtt-topic,
+/// tck-id-conformance-mqtt-aware-dbirth-mqtt-retain,
+/// tck-id-conformance-mqtt-aware-ndeath-timestamp: the embedded rumqttd is a Sparkplug
+/// compliant broker and not an aware one (docs/TCK.md, "The brokers").
+#[tokio::test]
+async fn rumqttd_is_a_compliant_broker_and_not_an_aware_one() {
+    let found = conformance::check(&rumqttd().v4).await;
+    eprintln!("rumqttd: {found:?}");
+    assert!(
+        found.compliant(),
+        "rumqttd meets the compliant-broker assertions: {found:?}"
+    );
+    assert!(
+        !found.aware_nbirth && !found.aware_dbirth,
+        "rumqttd is not Sparkplug aware"
+    );
+}
+
+/// The same assertions as `rumqttd_is_a_compliant_broker_and_not_an_aware_one`
+/// (tck-id-conformance-mqtt-qos0, tck-id-conformance-mqtt-qos1,
+/// tck-id-conformance-mqtt-will-messages, tck-id-conformance-mqtt-retained) against the broker
+/// of `SPARKPLUG_TEST_MQTT_URL`; whether it is aware is printed.
+#[tokio::test]
+async fn env_broker_is_a_compliant_broker() {
+    if let Some(url) = env_broker("env_broker_is_a_compliant_broker") {
+        let found = conformance::check(&url).await;
+        eprintln!(
+            "{}:{}: {found:?}, aware: {}",
+            url.host(),
+            url.port(),
+            found.aware()
+        );
+        assert!(
+            found.compliant(),
+            "the broker meets the compliant-broker assertions: {found:?}"
+        );
+    }
+}
 
 #[tokio::test]
 async fn rumqttd_v311_host_and_edge() {

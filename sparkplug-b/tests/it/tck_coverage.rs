@@ -14,8 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Ids no test names yet, each a known gap in the suite's coverage. The eleven
-/// `conformance-mqtt-*` ids are the broker's job, not an edge node's or a host's.
+/// Ids no test names yet, each a known gap in the suite's coverage.
 const KNOWN_GAPS: &[&str] = &[
     "payloads-metric-timestamp-in-UTC",
     "payloads-metric-datatype-value-type",
@@ -101,17 +100,6 @@ const KNOWN_GAPS: &[&str] = &[
     "operational-behavior-host-application-death-retained",
     "operational-behavior-host-application-disconnect-intentional",
     "payloads-state-will-message-payload",
-    "conformance-mqtt-qos0",
-    "conformance-mqtt-qos1",
-    "conformance-mqtt-will-messages",
-    "conformance-mqtt-retained",
-    "conformance-mqtt-aware-basic",
-    "conformance-mqtt-aware-store",
-    "conformance-mqtt-aware-nbirth-mqtt-topic",
-    "conformance-mqtt-aware-nbirth-mqtt-retain",
-    "conformance-mqtt-aware-dbirth-mqtt-topic",
-    "conformance-mqtt-aware-dbirth-mqtt-retain",
-    "conformance-mqtt-aware-ndeath-timestamp",
 ];
 
 /// How many tests a row of the table lists before it says how many more there are.
