@@ -378,17 +378,40 @@ fn violations(events: &[HostEvent]) -> Vec<&HostEvent> {
 /// `tck-id-topics-nbirth-bdseq-matching`, `tck-id-topics-nbirth-bdseq-increment`,
 /// `tck-id-message-flow-edge-node-birth-publish-will-message-qos`,
 /// `tck-id-message-flow-edge-node-birth-publish-will-message-will-retained`,
-/// `tck-id-topics-ndeath-seq`, `tck-id-payloads-ddata-order`): each CONNECT carries an NDEATH
-/// Will with the next bdSeq, QoS 1, not retained; every publish decodes and validates clean, is
-/// not retained, is QoS 0 (NDEATH QoS 1); each session publishes nothing before its NBIRTH, every
-/// NBIRTH has seq 0 and the Will's bdSeq, every later message the previous seq + 1 (255 → 0), and
-/// a device's DDATA and DDEATH only follow its DBIRTH since the last NBIRTH.
+/// `tck-id-topics-ndeath-seq`, `tck-id-payloads-ddata-order`,
+/// `tck-id-message-flow-edge-node-birth-publish-nbirth-topic`,
+/// `tck-id-message-flow-edge-node-birth-publish-nbirth-payload-bdSeq`,
+/// `tck-id-message-flow-edge-node-birth-publish-nbirth-qos`,
+/// `tck-id-message-flow-edge-node-birth-publish-nbirth-retained`,
+/// `tck-id-message-flow-edge-node-birth-publish-nbirth-payload-seq`,
+/// `tck-id-payloads-sequence-num-req-nbirth`, `tck-id-payloads-nbirth-retain`,
+/// `tck-id-payloads-nbirth-timestamp`, `tck-id-message-flow-device-birth-publish-dbirth-topic`,
+/// `tck-id-message-flow-device-birth-publish-dbirth-match-edge-node-topic`,
+/// `tck-id-message-flow-device-birth-publish-dbirth-payload`,
+/// `tck-id-message-flow-device-birth-publish-dbirth-qos`,
+/// `tck-id-message-flow-device-birth-publish-dbirth-retained`,
+/// `tck-id-message-flow-device-birth-publish-dbirth-payload-seq`, `tck-id-payloads-dbirth-seq`,
+/// `tck-id-payloads-dbirth-qos`, `tck-id-payloads-dbirth-retain`,
+/// `tck-id-payloads-dbirth-timestamp`, `tck-id-topics-dbirth-timestamp`,
+/// `tck-id-payloads-ndata-qos`, `tck-id-payloads-ddata-qos`, `tck-id-payloads-ddata-retain`,
+/// `tck-id-payloads-ddata-seq`, `tck-id-payloads-ddata-timestamp`,
+/// `tck-id-payloads-ddeath-seq-number`): each CONNECT carries an NDEATH Will with the next
+/// bdSeq, QoS 1, not retained; every publish is on a topic of the node's own group and edge node
+/// id, decodes as a Sparkplug B payload and validates clean (so births and data carry a payload
+/// timestamp), is not retained, is QoS 0 (NDEATH QoS 1); each session publishes nothing before
+/// its NBIRTH, every NBIRTH has seq 0 and the Will's bdSeq, every later message (DBIRTH, NDATA,
+/// DDATA, DDEATH) the previous seq + 1 (255 → 0), every birth is stamped with the time it is
+/// published, and a device's DDATA and DDEATH only follow its DBIRTH since the last NBIRTH.
 ///
 /// The host (`tck-id-host-topic-phid-birth-message`, `tck-id-payloads-state-will-message-qos`,
 /// `tck-id-payloads-state-will-message-retain`, `tck-id-message-flow-phid-sparkplug-subscription`,
 /// `tck-id-message-flow-phid-sparkplug-state-publish-payload-timestamp`,
-/// `tck-id-payloads-ncmd-seq`, `tck-id-payloads-dcmd-seq`): each CONNECT carries the STATE death
-/// Will of its time, QoS 1, retained; the session subscribes to `spBv1.0/#` and its STATE topic
+/// `tck-id-payloads-ncmd-seq`, `tck-id-payloads-dcmd-seq`,
+/// `tck-id-message-flow-phid-sparkplug-state-publish-payload`,
+/// `tck-id-operational-behavior-host-application-connect-will-payload`,
+/// `tck-id-payloads-state-will-message-payload`,
+/// `tck-id-operational-behavior-host-application-connect-birth-topic`): each CONNECT carries
+/// the STATE death Will (`{"online": false, "timestamp": <CONNECT time>}`), QoS 1, retained; the session subscribes to `spBv1.0/#` and its STATE topic
 /// and then publishes its STATE birth with the Will's timestamp first; STATE is QoS 1 retained;
 /// NCMD/DCMD are QoS 0, not retained, with a timestamp and no seq.
 #[track_caller]
@@ -433,6 +456,13 @@ fn check_edge_wire(sim: &Sim) {
                 validate(kind, &payload)
                     .unwrap_or_else(|e| panic!("{at}: payload breaks the rules: {e}"));
                 assert!(!publish.retain, "{at}: edge messages are never retained");
+                if matches!(kind, MessageType::NBirth | MessageType::DBirth) {
+                    assert_eq!(
+                        payload.timestamp,
+                        Some(entry.at.as_millis()),
+                        "{at}: a birth is stamped with its publish time"
+                    );
+                }
                 let qos = if kind == MessageType::NDeath {
                     QoS::AtLeastOnce
                 } else {
