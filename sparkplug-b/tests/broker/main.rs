@@ -10,6 +10,8 @@
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
+mod connect_flags;
+#[cfg(test)]
 mod interop;
 #[cfg(test)]
 mod scenario;
