@@ -39,8 +39,10 @@ pub struct MonitorConfig {
     /// birth is graded on its own but its data is not resolved. Default 65 536 metrics.
     pub max_metrics_per_birth: usize,
     /// When set, a payload timestamp further than this from the receive time is reported
-    /// (`tck-id-payloads-timestamp-in-UTC`, as the TCK's UTC window). Off by default: it
-    /// grades the edge's clock against the monitor's.
+    /// (`tck-id-payloads-timestamp-in-UTC`, as the TCK's UTC window), and so are metric
+    /// timestamps of metrics that are not historical (`tck-id-payloads-metric-timestamp-in-UTC`,
+    /// one finding per message). Off by default: it grades the edge's clock against the
+    /// monitor's.
     pub utc_window: Option<Duration>,
     /// Limits of the payload decoder.
     pub decode: DecodeOptions,

@@ -42,13 +42,38 @@ pub(super) fn grade(
             emit.push(rules::severity(v.rule), id, format!("{t} {v}"));
         }
     }
-    if let (Some(window), Some(ts)) = (config.utc_window, payload.timestamp) {
-        let skew = ts.abs_diff(emit.at.as_millis());
-        // NDEATH as a Will carries the CONNECT time, or nothing.
-        if t != MessageType::NDeath && u128::from(skew) > window.as_millis() {
+    if let Some(window) = config.utc_window {
+        grade_clock(emit, t, &payload, window.as_millis());
+    }
+    Some(payload)
+}
+
+/// The UTC window: the payload timestamp, and the timestamps of the metrics that claim to be
+/// current (historical ones are back-filled and may be of any age), against the receive time.
+/// One finding per rule and message, however many metrics are off.
+fn grade_clock(emit: &mut Emit<'_>, t: MessageType, payload: &Payload, window: u128) {
+    let now = emit.at.as_millis();
+    let off = |ts: u64| u128::from(ts.abs_diff(now)) > window;
+    // NDEATH as a Will carries the CONNECT time, or nothing.
+    if let (false, Some(ts)) = (t == MessageType::NDeath, payload.timestamp) {
+        if off(ts) {
+            let skew = ts.abs_diff(now);
             let detail = format!("{t} timestamp {ts} is {skew} ms away from the receive time");
             emit.must("payloads-timestamp-in-UTC", detail);
         }
     }
-    Some(payload)
+    let mut stale = payload
+        .metrics
+        .iter()
+        .filter(|m| !m.is_historical)
+        .filter_map(|m| m.timestamp.filter(|&ts| off(ts)));
+    if let Some(first) = stale.next() {
+        let more = stale.count();
+        let skew = first.abs_diff(now);
+        let detail = format!(
+            "{t} metric timestamp {first} is {skew} ms away from the receive time \
+             ({more} more metrics off)"
+        );
+        emit.must("payloads-metric-timestamp-in-UTC", detail);
+    }
 }

@@ -251,3 +251,31 @@ fn payloads_timestamp_in_utc_window() {
     h.send(NDATA, &Payload::new(T0 / 1000).with_seq(1)); // seconds, not milliseconds
     assert_eq!(h.ids(), ["payloads-timestamp-in-UTC"]);
 }
+
+/// tck-id-payloads-metric-timestamp-in-UTC, when a UTC window is configured: metric
+/// timestamps in microseconds are reported once per message; historical metrics may be of any
+/// age.
+#[test]
+fn payloads_metric_timestamp_in_utc_window() {
+    let config =
+        MonitorConfig::default().with_utc_window(Some(core::time::Duration::from_secs(60)));
+    let mut h = Harness::with(config.clone());
+    h.send(NBIRTH, &nbirth(0));
+    h.send(
+        NDATA,
+        &data(1, [aliased(1, 1.0, T0 * 1000), aliased(2, 2i8, T0 * 1000)]),
+    );
+    let findings = h.findings();
+    let ids: Vec<_> = findings.iter().map(|f| f.tck_id).collect();
+    assert_eq!(ids, ["payloads-metric-timestamp-in-UTC"]);
+    assert!(
+        findings[0].detail.contains("(1 more metrics off)"),
+        "{}",
+        findings[0].detail
+    );
+    let mut h = Harness::with(config);
+    h.send(NBIRTH, &nbirth(0));
+    let old = aliased(1, 1.0, T0 - 86_400_000).historical();
+    h.send(NDATA, &data(1, [old, aliased(2, 3i8, T0 + 1)]));
+    assert_eq!(h.ids(), Vec::<&str>::new());
+}
