@@ -162,6 +162,8 @@ impl Rule {
             (Rule::TimestampMissing, M::DDeath) => "payloads-ddeath-timestamp",
             (Rule::TimestampMissing, M::NCmd) => "payloads-ncmd-timestamp",
             (Rule::TimestampMissing, M::DCmd) => "payloads-dcmd-timestamp",
+            (Rule::BirthValueMissing, M::DBirth) => "topics-dbirth-metrics",
+            (Rule::NullWithValue, M::DBirth) => "operational-behavior-data-publish-dbirth-values",
             _ => self.tck_id(),
         }
     }
@@ -638,6 +640,41 @@ mod tests {
         let mut p = nbirth();
         p.metrics.remove(1);
         assert_eq!(rules(MessageType::NBirth, &p), [Rule::RebirthMissing]);
+    }
+
+    /// tck-id-topics-dbirth-metrics, tck-id-operational-behavior-data-publish-dbirth-values:
+    /// a DBIRTH metric carries its current value or is null with no value, and a violation
+    /// names the DBIRTH's own assertions.
+    #[test]
+    fn dbirth_values_are_current_or_null() {
+        let good = Payload::new(1)
+            .with_seq(1)
+            .with_metric(Metric::new("Speed", 1.0).with_timestamp(1))
+            .with_metric(Metric::null("Mode", DataType::String).with_timestamp(1));
+        assert_eq!(rules(MessageType::DBirth, &good), []);
+        let bad = Payload::new(1)
+            .with_seq(1)
+            .with_metric(Metric {
+                value: None,
+                ..Metric::new("NoValue", 1.0).with_timestamp(1)
+            })
+            .with_metric(Metric {
+                is_null: true,
+                ..Metric::new("NullWithValue", 1.0).with_timestamp(1)
+            });
+        let found = rules(MessageType::DBirth, &bad);
+        assert_eq!(found, [Rule::BirthValueMissing, Rule::NullWithValue]);
+        let ids: Vec<_> = found
+            .iter()
+            .map(|r| r.tck_id_in(MessageType::DBirth))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "topics-dbirth-metrics",
+                "operational-behavior-data-publish-dbirth-values"
+            ]
+        );
     }
 
     /// tck-id-payloads-metric-datatype-req, tck-id-topics-nbirth-metrics,

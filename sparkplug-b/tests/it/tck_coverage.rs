@@ -55,8 +55,6 @@ const KNOWN_GAPS: &[&str] = &[
     "case-sensitivity-metric-names",
     "payloads-nbirth-edge-node-descriptor",
     "operational-behavior-data-publish-dbirth",
-    "operational-behavior-data-publish-dbirth-values",
-    "operational-behavior-data-publish-dbirth-order",
     "operational-behavior-primary-application-state-with-multiple-servers-single-server",
     "host-topic-phid-death-payload-timestamp-disconnect-with-no-disconnect-packet",
     "operational-behavior-host-application-host-id",

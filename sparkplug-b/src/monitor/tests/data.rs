@@ -89,7 +89,8 @@ fn payloads_alias_uniqueness_across_node_and_devices() {
     assert_eq!(h.ids(), Vec::<&str>::new());
 }
 
-/// tck-id-operational-behavior-data-publish-nbirth-order and -dbirth-order (SHOULD): live
+/// tck-id-operational-behavior-data-publish-nbirth-order and
+/// tck-id-operational-behavior-data-publish-dbirth-order (SHOULD): live
 /// timestamps of one metric do not go back; historical values are exempt.
 #[test]
 fn operational_behavior_data_publish_order() {
