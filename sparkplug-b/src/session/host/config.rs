@@ -34,7 +34,9 @@ pub struct HostConfig {
     /// host gives up as on a timeout. Default 64.
     pub max_held_messages: usize,
     /// The least time between two automatic rebirth requests to the same edge node, so that
-    /// several hosts cannot cause a rebirth storm (SPARKPLUG.md 2.3). Default 5 s.
+    /// several hosts cannot cause a rebirth storm (SPARKPLUG.md 2.3). The node's NBIRTH
+    /// starts the interval afresh, and a reorder timeout's request is never held back (the
+    /// spec requires it). Default 5 s.
     pub rebirth_min_interval: Duration,
     /// Whether `online:false` on the host's own STATE topic makes it publish its birth again
     /// with the same timestamp, as Sparkplug 3.0 requires

@@ -157,7 +157,9 @@ impl NodeCtx<'_> {
     }
 
     /// Publishes a rebirth request unless one went to this node less than the configured
-    /// interval ago (`forced`: whatever the interval).
+    /// interval ago (`forced`: whatever the interval). A reorder timeout's request is always
+    /// forced: the spec makes it a MUST (`tck-id-operational-behavior-host-reordering-rebirth`),
+    /// and a suppressed one would leave the gap open for good, since nothing asks again.
     pub(super) fn request_rebirth(
         &mut self,
         node: &mut NodeState,
@@ -169,6 +171,7 @@ impl NodeCtx<'_> {
             return;
         }
         let (group, node_id) = (self.group.clone(), self.node_id.clone());
+        let forced = forced || matches!(reason, RebirthReason::ReorderTimeout { .. });
         let allowed = if forced {
             node.rebirth.record(now);
             true
@@ -200,6 +203,8 @@ impl NodeCtx<'_> {
         for delivered in node.seq.flush() {
             self.process(node, now, delivered);
         }
+        // The birth answers any request made so far; the next problem asks afresh.
+        node.rebirth = RebirthLimiter::default();
         let seq = payload.seq.and_then(Seq::from_wire);
         node.seq.resync(seq);
         for (id, device) in &mut node.devices {

@@ -85,6 +85,47 @@ fn an_unfilled_gap_times_out_into_a_rebirth() {
     );
 }
 
+/// tck-id-operational-behavior-host-reordering-rebirth: the reorder timeout's rebirth request
+/// is a MUST and is never held back by the rate limit, even right after another request.
+#[test]
+fn a_reorder_timeout_rebirth_is_never_suppressed() {
+    let mut host = born(config());
+    host.request_rebirth(t(100), &g(), &e()).unwrap();
+    drain(&mut host);
+    // Within the 5 s interval of that request, a gap opens and times out.
+    host.handle_publish(t(200), DDATA, &level(3, 3));
+    host.handle_timeout(t(1200));
+    let (sent, seen) = drain(&mut host);
+    assert_eq!(rebirth_requests(&sent).len(), 1, "{seen:?}");
+    assert!(seen.contains(&HostEvent::RebirthRequested {
+        group: g(),
+        node: e(),
+        reason: RebirthReason::ReorderTimeout {
+            expected: Seq::new(2)
+        }
+    }));
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, HostEvent::RebirthSuppressed { .. }))
+    );
+}
+
+/// tck-id-operational-behavior-host-reordering-rebirth: an NBIRTH answers the earlier request,
+/// so the rate limit starts afresh: a gap right after it is asked about at once.
+#[test]
+fn an_nbirth_resets_the_rebirth_rate_limit() {
+    let mut host = born(config().with_reorder_timeout(Duration::ZERO));
+    host.request_rebirth(t(100), &g(), &e()).unwrap();
+    host.handle_publish(t(200), NBIRTH, &nbirth(0, 3, T0 + 200));
+    host.handle_publish(t(201), DBIRTH, &dbirth(1, T0 + 201));
+    drain(&mut host);
+    host.handle_publish(t(300), DDATA, &level(4, 4));
+    let (sent, seen) = drain(&mut host);
+    assert_eq!(gaps(&seen), [(2, 4)]);
+    assert_eq!(rebirth_requests(&sent).len(), 1, "{seen:?}");
+}
+
 /// tck-id-operational-behavior-host-reordering-success: the missing message arrives after half
 /// the timeout: everything is delivered in seq order, the timer is cancelled, no rebirth.
 #[test]
