@@ -150,6 +150,10 @@ pub struct ApiSection {
     pub token: Option<String>,
     /// Whether reads need the token too.
     pub protect_reads: bool,
+    /// Host names requests may carry in `Host` (and `Origin`) beside IP addresses and
+    /// `localhost`: the names of this machine or of a reverse proxy in front of it; `*` allows
+    /// any name (and gives up the DNS-rebinding check). Other names are answered 421.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ApiSection {
@@ -158,6 +162,7 @@ impl Default for ApiSection {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             token: None,
             protect_reads: false,
+            allowed_hosts: Vec::new(),
         }
     }
 }

@@ -310,7 +310,8 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
             Arc::clone(&telemetry),
             config.reports.jobs.clone(),
         )
-        .with_token(config.api.token.clone(), config.api.protect_reads);
+        .with_token(config.api.token.clone(), config.api.protect_reads)
+        .with_allowed_hosts(&config.api.allowed_hosts);
         let state = if host.is_some() {
             state.with_live(live.clone())
         } else {
