@@ -289,6 +289,20 @@ mod tests {
         assert!(err.to_string().contains("speed"), "{err}");
     }
 
+    // tck-id-host-topic-phid-birth-topic, tck-id-topic-structure-namespace-valid-group-id: ids
+    // from flags (and their ICEPLANT_* variables, which clap reads the same way) are checked.
+    #[test]
+    fn ids_from_flags_are_checked() {
+        for args in [
+            &["--host-id", "a+b"][..],
+            &["--group", "ok,bad#"][..],
+            &["--host-id", "h\u{7f}"][..],
+        ] {
+            let err = parse(args).unwrap().options.resolve().unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid(_)), "{args:?}: {err}");
+        }
+    }
+
     #[test]
     fn a_missing_config_file_names_the_file() {
         let err = parse(&["--config", "/nonexistent/iceplant.toml"])
