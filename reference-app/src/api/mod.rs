@@ -16,6 +16,7 @@ mod ids;
 mod nodes;
 mod openapi;
 mod ops;
+mod paging;
 mod reports;
 pub(crate) mod time;
 

@@ -805,3 +805,66 @@ async fn setpoints_outside_the_plant_limits_nan_and_infinities_are_422() {
         assert_eq!(status, StatusCode::OK, "{ok}: {answer}");
     }
 }
+
+/// Lists page: `limit` and `offset`, the same JSON array, a `Link` to the next page while
+/// more rows follow.
+#[tokio::test]
+async fn lists_page_with_a_link_to_the_next_page() {
+    let (app, _) = app_with(None).await;
+    let mut uri = "/api/v1/events?limit=2".to_owned();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let request = Request::get(&uri).body(Body::empty()).unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{uri}");
+        let link = response
+            .headers()
+            .get(header::LINK)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let rows: Json = serde_json::from_slice(&bytes).unwrap();
+        seen.extend(rows.as_array().unwrap().iter().map(|e| e["id"].clone()));
+        pages += 1;
+        match link {
+            Some(link) => {
+                let next = link
+                    .strip_prefix('<')
+                    .and_then(|l| l.split_once(">; rel=\"next\""))
+                    .map(|(url, _)| url.to_owned())
+                    .unwrap();
+                assert!(next.starts_with("/api/v1/events?"), "{next}");
+                uri = next;
+            }
+            None => break,
+        }
+    }
+    assert_eq!((pages, seen.len()), (2, 3));
+    let (_, all) = get_json(&app, "/api/v1/events").await;
+    let ids: Vec<Json> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    assert_eq!(seen, ids, "pages neither repeat nor skip an event");
+    // The catalogue lists page too.
+    let (status, page) = get_json(
+        &app,
+        "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics?limit=1&offset=1",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.as_array().unwrap().len(), 1);
+    for uri in [
+        "/api/v1/nodes?limit=0",
+        "/api/v1/nodes?limit=10001",
+        "/api/v1/nodes?offset=-1",
+        "/api/v1/nodes?colour=red",
+        "/api/v1/nodes/IcePlant/Plant1/births?limit=1001",
+        "/api/v1/events?limit=10001",
+    ] {
+        let (status, body) = get_json(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+    }
+}
