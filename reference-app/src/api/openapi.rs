@@ -246,17 +246,60 @@ impl Route {
     }
 }
 
+/// An example value of a parameter, from the plant the app simulates (clients and the API
+/// fuzz in CI start from these).
+fn example(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "group" => "IcePlant",
+        "node" => "Plant1",
+        "device" => "BrineTank",
+        "metric" => "Temperature",
+        "job" => "rollup_1m",
+        "from" => "-1h",
+        "to" => "now",
+        "bucket" => "1m",
+        "agg" => "avg",
+        "format" => "json",
+        "kind" => "online",
+        _ => return None,
+    })
+}
+
+/// The schema of a path parameter: the Sparkplug ids are strings the id newtypes accept (no
+/// `+`, `/`, `#` or control characters; noncharacters and the byte bound are checked too).
+fn path_schema(name: &str) -> Value {
+    match name {
+        "group" | "node" | "device" => json!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": sparkplug_b::topic::MAX_ID_BYTES,
+            "pattern": "^[^+/#\\u0000-\\u001f\\u007f-\\u009f\\ufdd0-\\ufdef\\ufffe\\uffff]+$"
+        }),
+        _ => json!({ "type": "string" }),
+    }
+}
+
 fn path_params(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .map(|name| {
+            let mut param = json!({ "name": name, "in": "path", "required": true, "schema": path_schema(name) });
+            if let Some(example) = example(name) {
+                param["example"] = json!(example);
+            }
+            param
+        })
         .collect()
 }
 
 fn operation(route: &Route) -> Value {
     let mut params = path_params(route.path);
     params.extend(route.query.iter().map(|(name, required, description)| {
-        json!({ "name": name, "in": "query", "required": required, "description": description, "schema": { "type": "string" } })
+        let mut param = json!({ "name": name, "in": "query", "required": required, "description": description, "schema": { "type": "string" } });
+        if let Some(example) = example(name) {
+            param["example"] = json!(example);
+        }
+        param
     }));
     if let Some((default, max)) = route.page {
         params.push(json!({
