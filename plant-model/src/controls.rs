@@ -37,9 +37,11 @@ impl Plant {
             .ok_or(UnknownCompressor { index, count })
     }
 
-    /// Sets the brine temperature setpoint, °C (clamped to −25…−2 °C).
+    /// Sets the brine temperature setpoint, °C (clamped to
+    /// [`BRINE_SETPOINT_C`](crate::limits::BRINE_SETPOINT_C), −25…−2 °C).
     pub fn set_brine_setpoint(&mut self, celsius: f64) {
-        self.config.brine_setpoint_c = celsius.clamp(-25.0, -2.0);
+        let range = crate::limits::BRINE_SETPOINT_C;
+        self.config.brine_setpoint_c = celsius.clamp(range.min, range.max);
     }
 
     /// Enables or disables a compressor for the staging controller (index 0 = lead).

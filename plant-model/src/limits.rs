@@ -13,6 +13,30 @@ pub struct Limit {
     pub clear: f64,
 }
 
+/// The range of a setpoint an operator may set (both ends included).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SetpointRange {
+    /// The lowest value.
+    pub min: f64,
+    /// The highest value.
+    pub max: f64,
+}
+
+impl SetpointRange {
+    /// Whether `value` lies in the range (never for NaN).
+    pub fn contains(&self, value: f64) -> bool {
+        (self.min..=self.max).contains(&value)
+    }
+}
+
+/// The brine temperature setpoint, °C: [`crate::Plant::set_brine_setpoint`] clamps to it, and
+/// a simulated plant publishes it as `engLow`/`engHigh` of `BrineTank/Setpoint/Temperature`, so
+/// a host can refuse a write outside it before sending it.
+pub const BRINE_SETPOINT_C: SetpointRange = SetpointRange {
+    min: -25.0,
+    max: -2.0,
+};
+
 /// `BrineTank/HighTemperature`, K above the brine setpoint.
 pub const BRINE_HIGH_ABOVE_SETPOINT_K: Limit = Limit {
     raise: 3.0,

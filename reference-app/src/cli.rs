@@ -151,6 +151,15 @@ pub struct Options {
     /// Where the REST API listens.
     #[arg(long, global = true, env = "ICEPLANT_API_ADDR")]
     pub api_addr: Option<SocketAddr>,
+    /// A host name the API answers for beside addresses and `localhost` (repeat or separate
+    /// with commas; `*` for any).
+    #[arg(
+        long = "api-allowed-host",
+        global = true,
+        env = "ICEPLANT_API_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub api_allowed_hosts: Vec<String>,
     /// A bearer token the API requires for commands.
     #[arg(
         long,
@@ -199,6 +208,14 @@ impl Options {
         set(&mut sim.speed, self.speed);
         set(&mut config.api.addr, self.api_addr);
         set_opt(&mut config.api.token, self.api_token.clone());
+        if !self.api_allowed_hosts.is_empty() {
+            config.api.allowed_hosts = self
+                .api_allowed_hosts
+                .iter()
+                .filter(|h| !h.is_empty())
+                .cloned()
+                .collect();
+        }
         config.validate()?;
         Ok(config)
     }
@@ -270,6 +287,20 @@ mod tests {
             .resolve()
             .unwrap_err();
         assert!(err.to_string().contains("speed"), "{err}");
+    }
+
+    // tck-id-host-topic-phid-birth-topic, tck-id-topic-structure-namespace-valid-group-id: ids
+    // from flags (and their ICEPLANT_* variables, which clap reads the same way) are checked.
+    #[test]
+    fn ids_from_flags_are_checked() {
+        for args in [
+            &["--host-id", "a+b"][..],
+            &["--group", "ok,bad#"][..],
+            &["--host-id", "h\u{7f}"][..],
+        ] {
+            let err = parse(args).unwrap().options.resolve().unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid(_)), "{args:?}: {err}");
+        }
     }
 
     #[test]

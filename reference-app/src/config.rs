@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sparkplug_b::driver::redact_url;
+use sparkplug_b::topic::{GroupId, HostId};
 
 /// Everything the app can be told.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -150,6 +152,10 @@ pub struct ApiSection {
     pub token: Option<String>,
     /// Whether reads need the token too.
     pub protect_reads: bool,
+    /// Host names requests may carry in `Host` (and `Origin`) beside IP addresses and
+    /// `localhost`: the names of this machine or of a reverse proxy in front of it; `*` allows
+    /// any name (and gives up the DNS-rebinding check). Other names are answered 421.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ApiSection {
@@ -158,6 +164,7 @@ impl Default for ApiSection {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             token: None,
             protect_reads: false,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -283,6 +290,15 @@ impl AppConfig {
                 "mqtt.host_id must not be empty".to_owned(),
             ));
         }
+        // Ids go on the wire: what the id newtypes refuse is refused here, before anything
+        // starts (control characters, `+`, `/`, `#`, too many bytes).
+        HostId::new(self.mqtt.host_id.as_str()).map_err(|e| {
+            ConfigError::Invalid(format!("mqtt.host_id {:?}: {e}", self.mqtt.host_id))
+        })?;
+        for group in &self.mqtt.groups {
+            GroupId::new(group.as_str())
+                .map_err(|e| ConfigError::Invalid(format!("mqtt.groups {group:?}: {e}")))?;
+        }
         for job in &self.reports.jobs {
             if job.window_s == 0 {
                 return Err(ConfigError::Invalid(format!(
@@ -302,7 +318,8 @@ impl AppConfig {
         Ok(())
     }
 
-    /// The configuration as TOML (`reference-app config`), with the password hidden.
+    /// The configuration as TOML (`reference-app config`), with the passwords and the token
+    /// hidden, those in URLs too ([`redact_url`]).
     pub fn to_toml(&self) -> String {
         let mut shown = self.clone();
         if shown.mqtt.password.is_some() {
@@ -311,6 +328,8 @@ impl AppConfig {
         if shown.api.token.is_some() {
             shown.api.token = Some("********".to_owned());
         }
+        shown.mqtt.url = redact_url(&shown.mqtt.url).into_owned();
+        shown.storage.database_url = redact_url(&shown.storage.database_url).into_owned();
         // Serialising plain structs of strings, numbers and tables cannot fail.
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
@@ -357,13 +376,46 @@ mod tests {
         assert!(config.validate().unwrap_err().to_string().contains("twice"));
     }
 
+    // tck-id-host-topic-phid-birth-topic, tck-id-intro-group-id-chars,
+    // tck-id-topic-structure-namespace-valid-group-id: ids that cannot go on the wire.
+    #[test]
+    fn ids_that_cannot_go_on_the_wire_are_refused() {
+        let mut config = AppConfig::default();
+        config.mqtt.host_id = "host\u{1}".to_owned();
+        let e = config.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("mqtt.host_id") && e.contains("tck-id-host-topic-phid-birth-topic"),
+            "{e}"
+        );
+        let mut config = AppConfig::default();
+        config.mqtt.groups = vec!["IcePlant".to_owned(), "a\u{85}b".to_owned()];
+        let e = config.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("mqtt.groups") && e.contains("tck-id-intro-group-id-chars"),
+            "{e}"
+        );
+        let config = AppConfig::from_toml("[mqtt]\ngroups = [\"G/1\"]\n").unwrap();
+        let e = config.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("tck-id-topic-structure-namespace-valid-group-id"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn secrets_are_hidden_when_printed() {
         let mut config = AppConfig::default();
         config.mqtt.password = Some("hunter2".to_owned());
         config.api.token = Some("s3cret".to_owned());
+        config.mqtt.url = "mqtt://plant:hunter3@broker:1883".to_owned();
+        config.storage.database_url = "mysql://app:hunter4@db:3306/plant".to_owned();
         let text = config.to_toml();
-        assert!(!text.contains("hunter2") && !text.contains("s3cret"));
+        for secret in ["hunter2", "s3cret", "hunter3", "hunter4"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        // What is not secret stays readable.
+        assert!(text.contains("mqtt://plant:****@broker:1883"), "{text}");
+        assert!(text.contains("mysql://app:****@db:3306/plant"), "{text}");
     }
 
     #[test]

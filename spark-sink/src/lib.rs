@@ -23,7 +23,7 @@ pub mod sql;
 pub use error::SinkError;
 pub use from_host::{BuilderStats, RecordBuilder};
 pub use query::{
-    BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow,
+    BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow, Page,
     QueryError, ReportFilter, ReportRow, SampleRow, Store, TimeRange,
 };
 pub use record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};

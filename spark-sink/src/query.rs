@@ -199,6 +199,38 @@ pub struct EventRow {
     pub detail: serde_json::Value,
 }
 
+/// One page of a list: skip `offset` rows, then at most `limit`. The order is the list's own
+/// (each [`Store`] method says it), so consecutive pages neither repeat nor skip a row while
+/// the list does not change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Rows to skip.
+    pub offset: u64,
+    /// Most rows to return.
+    pub limit: u32,
+}
+
+impl Page {
+    /// Every row.
+    pub const ALL: Page = Page {
+        offset: 0,
+        limit: u32::MAX,
+    };
+
+    /// `limit` rows after `offset`.
+    pub const fn new(offset: u64, limit: u32) -> Self {
+        Page { offset, limit }
+    }
+
+    /// This page of `rows` (for stores that list everything and cut).
+    pub fn cut<T>(self, rows: Vec<T>) -> Vec<T> {
+        rows.into_iter()
+            .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
+            .take(self.limit as usize)
+            .collect()
+    }
+}
+
 /// Which events to list. Empty fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventFilter {
@@ -212,6 +244,8 @@ pub struct EventFilter {
     pub range: Option<TimeRange>,
     /// At most this many, newest first (default 1000).
     pub limit: Option<u32>,
+    /// After skipping this many (default 0).
+    pub offset: Option<u64>,
 }
 
 /// One stored birth certificate: a version of a node's or device's metric catalogue.
@@ -255,6 +289,8 @@ pub struct ReportFilter {
     pub range: Option<TimeRange>,
     /// At most this many, by window start then key (default 10000).
     pub limit: Option<u32>,
+    /// After skipping this many (default 0).
+    pub offset: Option<u64>,
 }
 
 /// The read side of a store, for the REST API and the report jobs.
@@ -266,15 +302,40 @@ pub trait Store: Send + Sync {
     /// Every edge node with its state, by group then node.
     async fn nodes(&self) -> Result<Vec<NodeRow>, QueryError>;
 
+    /// One page of [`Store::nodes`]. The default lists every node and cuts; a store that can
+    /// page in its query does.
+    async fn nodes_page(&self, page: Page) -> Result<Vec<NodeRow>, QueryError> {
+        Ok(page.cut(self.nodes().await?))
+    }
+
     /// One edge node.
     async fn node(&self, group: &str, node: &str) -> Result<Option<NodeRow>, QueryError>;
 
     /// The devices of an edge node, by device id.
     async fn devices(&self, group: &str, node: &str) -> Result<Vec<DeviceRow>, QueryError>;
 
+    /// One page of [`Store::devices`] (the default cuts the whole list).
+    async fn devices_page(
+        &self,
+        group: &str,
+        node: &str,
+        page: Page,
+    ) -> Result<Vec<DeviceRow>, QueryError> {
+        Ok(page.cut(self.devices(group, node).await?))
+    }
+
     /// The metric catalogue of a node (`source.device = None`) or device, with latest values
     /// and engineering units, by name.
     async fn metrics(&self, source: &Source) -> Result<Vec<MetricRow>, QueryError>;
+
+    /// One page of [`Store::metrics`] (the default cuts the whole list).
+    async fn metrics_page(
+        &self,
+        source: &Source,
+        page: Page,
+    ) -> Result<Vec<MetricRow>, QueryError> {
+        Ok(page.cut(self.metrics(source).await?))
+    }
 
     /// One metric of the catalogue with its latest value.
     async fn metric(&self, source: &Source, metric: &str) -> Result<Option<MetricRow>, QueryError>;
@@ -304,6 +365,14 @@ pub trait Store: Send + Sync {
 
     /// The birth certificates of a node or device, newest first, at most `limit`.
     async fn births(&self, source: &Source, limit: u32) -> Result<Vec<BirthRow>, QueryError>;
+
+    /// One page of the births, newest first (the default cuts the first `offset + limit`).
+    async fn births_page(&self, source: &Source, page: Page) -> Result<Vec<BirthRow>, QueryError> {
+        let first = u32::try_from(page.offset)
+            .unwrap_or(u32::MAX)
+            .saturating_add(page.limit);
+        Ok(page.cut(self.births(source, first).await?))
+    }
 
     /// Inserts or replaces report rows by (job, key, window start): writing the same rows twice
     /// leaves one copy. Returns how many rows were given.

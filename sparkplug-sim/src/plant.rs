@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use plant_model::{Plant, PlantConfig, SignalValue};
+use plant_model::{Plant, PlantConfig, SignalValue, limits};
 use sparkplug_b::session::MetricSpec;
 use sparkplug_b::{DataType, PropertySet, PropertyValue, Value};
 
@@ -88,6 +88,10 @@ impl PlantSource {
             if is_writable(device.as_deref(), &metric) {
                 props.insert("writable", PropertyValue::new(true));
             }
+            if let Some(range) = setpoint_range(device.as_deref(), &metric) {
+                props.insert("engLow", PropertyValue::new(range.min));
+                props.insert("engHigh", PropertyValue::new(range.max));
+            }
             if !props.is_empty() {
                 spec = spec.with_properties(props);
             }
@@ -154,7 +158,7 @@ impl PlantSource {
     pub(crate) fn command(&mut self, device: Option<&str>, name: &str, value: &Value) -> Applied {
         match (device, name, value) {
             (Some("BrineTank"), "Setpoint/Temperature", v) => match v.as_f64() {
-                Some(c) if (-25.0..=-2.0).contains(&c) => {
+                Some(c) if limits::BRINE_SETPOINT_C.contains(c) => {
                     self.plant.set_brine_setpoint(c);
                     Applied::Done
                 }
@@ -175,6 +179,12 @@ impl PlantSource {
             _ => Applied::NotWritable,
         }
     }
+}
+
+/// The range a writable setpoint accepts, published as its `engLow`/`engHigh`.
+fn setpoint_range(device: Option<&str>, metric: &str) -> Option<limits::SetpointRange> {
+    (device == Some("BrineTank") && metric == "Setpoint/Temperature")
+        .then_some(limits::BRINE_SETPOINT_C)
 }
 
 fn is_writable(device: Option<&str>, metric: &str) -> bool {

@@ -7,6 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as JsonValue;
+use spark_sink::{MetricRow, Source};
 use sparkplug_b::driver::HostHandle;
 use sparkplug_b::topic::{DeviceId, EdgeNodeId, GroupId};
 use sparkplug_b::{DataType, Value};
@@ -73,6 +74,7 @@ pub(crate) async fn write_node(
 ) -> Result<Json<Written>, ApiError> {
     let Json(body) = body?;
     let commands = state.commands()?;
+    within_range(&state, &Source::node(&*group, &*node), &body).await?;
     let written = commands
         .write_metric(&group, &node, None, &body.metric, &body.value)
         .await?;
@@ -87,10 +89,60 @@ pub(crate) async fn write_device(
 ) -> Result<Json<Written>, ApiError> {
     let Json(body) = body?;
     let commands = state.commands()?;
+    within_range(&state, &Source::device(&*group, &*node, &*device), &body).await?;
     let written = commands
         .write_metric(&group, &node, Some(&device), &body.metric, &body.value)
         .await?;
     Ok(Json(written))
+}
+
+/// Refuses (422) a number outside the `engLow`..`engHigh` range the metric's last birth
+/// declared (the plant publishes its setpoint limits this way), as the store's catalogue has it.
+async fn within_range(state: &ApiState, source: &Source, body: &WriteBody) -> Result<(), ApiError> {
+    let Some(row) = state.store().metric(source, &body.metric).await? else {
+        return Ok(());
+    };
+    let (low, high) = eng_range(&row);
+    if low.is_none() && high.is_none() {
+        return Ok(());
+    }
+    let number = match &body.value {
+        JsonValue::Number(n) => n.as_f64(),
+        JsonValue::String(s) => s.parse::<f64>().ok(),
+        _ => None,
+    };
+    let Some(number) = number else {
+        // Not a number: the datatype check says what is wrong with it.
+        return Ok(());
+    };
+    let below = low.is_some_and(|low| !(number >= low));
+    let above = high.is_some_and(|high| !(number <= high));
+    if below || above {
+        let bound = |b: Option<f64>| b.map_or_else(|| "-".to_owned(), |b| b.to_string());
+        return Err(ApiError::out_of_range(format!(
+            "{source} metric {:?}: {number} is outside its range {}..{} (engLow..engHigh of its \
+             birth)",
+            body.metric,
+            bound(low),
+            bound(high)
+        )));
+    }
+    Ok(())
+}
+
+/// The `engLow` and `engHigh` properties of a catalogue row (`docs/JSON.md` renders properties
+/// as a list of `{"key", "type", "is_null", "value"}`).
+fn eng_range(row: &MetricRow) -> (Option<f64>, Option<f64>) {
+    let property = |key: &str| {
+        row.properties
+            .as_ref()?
+            .as_array()?
+            .iter()
+            .find(|p| p.get("key").and_then(JsonValue::as_str) == Some(key))?
+            .get("value")?
+            .as_f64()
+    };
+    (property("engLow"), property("engHigh"))
 }
 
 /// The commands of a running host application.
@@ -118,6 +170,19 @@ fn ids(group: &str, node: &str) -> Result<(GroupId, EdgeNodeId), ApiError> {
 impl Commands for HostCommands {
     async fn request_rebirth(&self, group: &str, node: &str) -> Result<(), ApiError> {
         let (group, node) = ids(group, node)?;
+        // The host would take a rebirth request for any name and publish it: only a node it
+        // has seen gets one (a 404 names the others).
+        let (g, n) = (group.clone(), node.clone());
+        let seen = self
+            .handle
+            .inspect(move |host| host.node(&g, &n).is_some())
+            .await
+            .map_err(|e| {
+                ApiError::unavailable(format!("the host application is not running: {e}"))
+            })?;
+        if !seen {
+            return Err(unknown_node(&group, &node));
+        }
         self.handle.request_rebirth(&group, &node).await?;
         Ok(())
     }
@@ -142,21 +207,43 @@ impl Commands for HostCommands {
             device.clone(),
             metric.to_owned(),
         );
-        let datatype = self
+        let found = self
             .handle
-            .inspect(move |host| host.metric(&g, &n, d.as_ref(), &name).map(|m| m.datatype))
+            .inspect(move |host| {
+                let Some(state) = host.node(&g, &n) else {
+                    return Lookup::NoNode;
+                };
+                if let Some(d) = &d {
+                    if state.device(d).is_none() {
+                        return Lookup::NoDevice;
+                    }
+                }
+                match host.metric(&g, &n, d.as_ref(), &name) {
+                    Some(m) => Lookup::Metric(m.datatype),
+                    None => Lookup::NoMetric,
+                }
+            })
             .await
             .map_err(|e| {
                 ApiError::unavailable(format!("the host application is not running: {e}"))
             })?;
-        let Some(datatype) = datatype else {
-            let place = match &device {
-                Some(d) => format!("{group}/{node}/{d}"),
-                None => format!("{group}/{node}"),
-            };
-            return Err(ApiError::not_found(format!(
-                "{place} has no metric {metric:?} in its birth"
-            )));
+        let place = match &device {
+            Some(d) => format!("{group}/{node}/{d}"),
+            None => format!("{group}/{node}"),
+        };
+        let datatype = match found {
+            Lookup::Metric(datatype) => datatype,
+            Lookup::NoNode => return Err(unknown_node(&group, &node)),
+            Lookup::NoDevice => {
+                return Err(ApiError::not_found(format!(
+                    "the host has never seen device {place}: no command is sent"
+                )));
+            }
+            Lookup::NoMetric => {
+                return Err(ApiError::not_found(format!(
+                    "{place} has no metric {metric:?} in its birth"
+                )));
+            }
         };
         let value = value_of(value, datatype).map_err(|message| ApiError {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -172,6 +259,21 @@ impl Commands for HostCommands {
             value,
         })
     }
+}
+
+/// What the host knows of a write's target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    NoNode,
+    NoDevice,
+    NoMetric,
+    Metric(DataType),
+}
+
+fn unknown_node(group: &GroupId, node: &EdgeNodeId) -> ApiError {
+    ApiError::not_found(format!(
+        "the host has never seen edge node {group}/{node}: no command is sent"
+    ))
 }
 
 /// A JSON value as a value of `datatype`: numbers must fit (integers exactly), booleans are
@@ -194,16 +296,32 @@ pub(crate) fn value_of(json: &JsonValue, datatype: DataType) -> Result<Value, St
             .map(wrap)
             .map_err(|_| format!("{n} is out of range"))
     }
+    // A command is a value to act on: NaN and the infinities (which docs/JSON.md writes as
+    // strings) never are one.
     fn float(json: &JsonValue) -> Result<f64, String> {
-        match json {
-            JsonValue::Number(n) => n.as_f64().ok_or_else(|| format!("{n} is not a number")),
+        let f = match json {
+            JsonValue::Number(n) => n.as_f64().ok_or_else(|| format!("{n} is not a number"))?,
             JsonValue::String(s) => match s.as_str() {
-                "NaN" => Ok(f64::NAN),
-                "Infinity" => Ok(f64::INFINITY),
-                "-Infinity" => Ok(f64::NEG_INFINITY),
-                _ => Err(format!("{s:?} is not a number")),
+                "NaN" | "Infinity" | "-Infinity" => {
+                    return Err(format!("{s} is not a value a command can carry"));
+                }
+                _ => return Err(format!("{s:?} is not a number")),
             },
-            other => Err(format!("{other} is not a number")),
+            other => return Err(format!("{other} is not a number")),
+        };
+        if f.is_finite() {
+            Ok(f)
+        } else {
+            Err(format!("{f} is not a finite number"))
+        }
+    }
+    fn float32(json: &JsonValue) -> Result<f32, String> {
+        let f = float(json)?;
+        let narrow = f as f32;
+        if narrow.is_finite() {
+            Ok(narrow)
+        } else {
+            Err(format!("{f} is outside the range of a Float"))
         }
     }
     fn text(json: &JsonValue) -> Result<String, String> {
@@ -221,7 +339,7 @@ pub(crate) fn value_of(json: &JsonValue, datatype: DataType) -> Result<Value, St
         DataType::UInt32 => int(json, Value::UInt32),
         DataType::UInt64 => int(json, Value::UInt64),
         DataType::DateTime => int(json, Value::DateTime),
-        DataType::Float => float(json).map(|f| Value::Float(f as f32)),
+        DataType::Float => float32(json).map(Value::Float),
         DataType::Double => float(json).map(Value::Double),
         DataType::Boolean => json
             .as_bool()
@@ -270,6 +388,19 @@ mod tests {
             Ok(Value::String("x".into()))
         );
         assert!(value_of(&json!(1), DataType::String).is_err());
+    }
+
+    #[test]
+    fn nan_and_infinities_are_refused() {
+        for v in [json!("NaN"), json!("Infinity"), json!("-Infinity")] {
+            assert!(value_of(&v, DataType::Double).is_err(), "{v}");
+            assert!(value_of(&v, DataType::Float).is_err(), "{v}");
+        }
+        assert!(value_of(&json!(1e300), DataType::Float).is_err());
+        assert_eq!(
+            value_of(&json!(1e300), DataType::Double),
+            Ok(Value::Double(1e300))
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 use spark_sink::QueryError;
 use sparkplug_b::driver::RequestError;
 use sparkplug_b::session::host::CommandError;
+use sparkplug_b::topic::IdError;
 
 /// An error answer: `{"error": "not_found", "message": "..."}` with its HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,70 @@ impl ApiError {
             status: StatusCode::UNAUTHORIZED,
             code: "unauthorized",
             message: "this route needs `Authorization: Bearer <token>`".to_owned(),
+        }
+    }
+
+    /// 400: a path parameter is not a valid Sparkplug id; the message names the id, the value
+    /// and the rule (its `tck-id-...`).
+    pub(crate) fn invalid_id(value: &str, error: &IdError) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_id",
+            message: format!("{value:?} is not a valid {}: {error}", error.kind()),
+        }
+    }
+
+    /// 403: the request comes from a page of another origin.
+    pub(crate) fn forbidden_origin(origin: &str) -> Self {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden_origin",
+            message: format!(
+                "requests from origin {origin:?} are refused: only the API's own origin (or one \
+                 in api.allowed_hosts) may call it"
+            ),
+        }
+    }
+
+    /// 421: the `Host` header names a host this API does not answer for (DNS rebinding).
+    pub(crate) fn misdirected(host: &str) -> Self {
+        ApiError {
+            status: StatusCode::MISDIRECTED_REQUEST,
+            code: "misdirected",
+            message: format!(
+                "this API does not answer for host {host:?}: use its address or add the name to \
+                 api.allowed_hosts"
+            ),
+        }
+    }
+
+    /// 415: a write without `Content-Type: application/json`.
+    pub(crate) fn unsupported_media_type() -> Self {
+        ApiError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_media_type",
+            message: "commands need `Content-Type: application/json`".to_owned(),
+        }
+    }
+
+    /// 413: a body larger than [`MAX_BODY_BYTES`](super::guard::MAX_BODY_BYTES).
+    pub(crate) fn payload_too_large() -> Self {
+        ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "payload_too_large",
+            message: format!(
+                "the body is larger than {} bytes",
+                super::guard::MAX_BODY_BYTES
+            ),
+        }
+    }
+
+    /// 422: a value the metric's birth allows by type but not by range, or not a finite number.
+    pub(crate) fn out_of_range(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "out_of_range",
+            message: message.into(),
         }
     }
 
@@ -132,10 +197,10 @@ impl From<QueryRejection> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request",
-            message: rejection.body_text(),
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::unsupported_media_type(),
+            _ => ApiError::bad_request(rejection.body_text()),
         }
     }
 }

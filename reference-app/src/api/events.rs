@@ -2,12 +2,14 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{OriginalUri, Query, State};
+use axum::response::Response;
 use serde::Deserialize;
 use spark_sink::{EventFilter, EventRow, TimeRange};
 
 use super::ApiState;
 use super::error::ApiError;
+use super::paging::{Asked, Limits, with_next};
 use super::time::parse_time;
 
 /// The kinds an event can have.
@@ -35,13 +37,22 @@ pub(crate) struct EventsQuery {
     to: Option<String>,
     /// At most this many, newest first (default 100, at most 10,000).
     limit: Option<u32>,
+    /// After skipping this many.
+    offset: Option<u64>,
 }
+
+/// Events: the newest hundred by default.
+const EVENTS: Limits = Limits {
+    default: 100,
+    max: 10_000,
+};
 
 /// `GET /api/v1/events`
 pub(crate) async fn list(
     State(state): State<ApiState>,
+    OriginalUri(uri): OriginalUri,
     query: Result<Query<EventsQuery>, QueryRejection>,
-) -> Result<Json<Vec<EventRow>>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(q) = query?;
     if let Some(kind) = &q.kind {
         if !KINDS.contains(&kind.as_str()) {
@@ -53,10 +64,7 @@ pub(crate) async fn list(
     if q.node.is_some() && q.group.is_none() {
         return Err(ApiError::bad_request("node needs group"));
     }
-    let limit = q.limit.unwrap_or(100);
-    if limit == 0 || limit > 10_000 {
-        return Err(ApiError::bad_request("limit must be between 1 and 10000"));
-    }
+    let asked = Asked::new(q.limit, q.offset, EVENTS)?;
     let now = state.now_ms();
     let parse = |t: &Option<String>| t.as_deref().map(|t| parse_time(t, now)).transpose();
     let from = parse(&q.from).map_err(ApiError::bad_request)?;
@@ -76,7 +84,10 @@ pub(crate) async fn list(
         group: q.group,
         node: q.node,
         range,
-        limit: Some(limit),
+        limit: Some(asked.store_page().limit),
+        offset: Some(asked.offset),
     };
-    Ok(Json(state.store().events(&filter).await?))
+    let rows: Vec<EventRow> = state.store().events(&filter).await?;
+    let (rows, next) = asked.cut(rows);
+    Ok(with_next(Json(rows), &uri, asked.limit, next))
 }

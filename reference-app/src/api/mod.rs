@@ -10,10 +10,13 @@ mod auth;
 pub(crate) mod commands;
 pub(crate) mod error;
 mod events;
+pub(crate) mod guard;
 mod history;
+mod ids;
 mod nodes;
 mod openapi;
 mod ops;
+mod paging;
 mod reports;
 pub(crate) mod time;
 
@@ -21,6 +24,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 use spark_sink::Store;
@@ -31,6 +35,7 @@ use crate::live::LiveEvent;
 use crate::telemetry::Telemetry;
 pub(crate) use commands::{Commands, HostCommands};
 use error::ApiError;
+use guard::AllowedHosts;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -46,6 +51,8 @@ struct Inner {
     jobs: Vec<JobConfig>,
     token: Option<String>,
     protect_reads: bool,
+    /// The host names requests may name beside addresses and `localhost` (`api.allowed_hosts`).
+    allowed_hosts: AllowedHosts,
     /// Weak, so the stream ends when the ingest loop (the one strong sender) stops.
     live: Option<broadcast::WeakSender<LiveEvent>>,
 }
@@ -66,6 +73,7 @@ impl ApiState {
                 jobs,
                 token: None,
                 protect_reads: false,
+                allowed_hosts: AllowedHosts::default(),
                 live: None,
             }),
         }
@@ -78,6 +86,13 @@ impl ApiState {
             inner.token = token.filter(|t| !t.is_empty());
             inner.protect_reads = protect_reads;
         })
+    }
+
+    /// Lets requests name these hosts too (`api.allowed_hosts`: the names of a reverse proxy;
+    /// `*` for any), beside IP addresses and `localhost`.
+    pub(crate) fn with_allowed_hosts(self, names: &[String]) -> Self {
+        let allowed = AllowedHosts::new(names);
+        self.with_inner(|inner| inner.allowed_hosts = allowed)
     }
 
     /// Publishes the host's live events to the dashboard's stream.
@@ -169,6 +184,7 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/reports", get(reports::jobs))
         .route("/reports/{job}", get(reports::rows))
         .route("/stream", get(crate::web::stream))
+        .route_layer(middleware::from_fn(ids::checked))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::reads));
     let commands = Router::new()
         .route("/nodes/{group}/{node}/rebirth", post(commands::rebirth))
@@ -177,6 +193,7 @@ pub(crate) fn router(state: ApiState) -> Router {
             "/nodes/{group}/{node}/devices/{device}/write",
             post(commands::write_device),
         )
+        .route_layer(middleware::from_fn(ids::checked))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::commands,
@@ -186,14 +203,24 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async {
             ApiError::not_found("no such route under /api/v1 (see /api/v1/openapi.json)")
-        });
-    Router::new()
+        })
+        .layer(DefaultBodyLimit::max(guard::MAX_BODY_BYTES));
+    // The API and the page check Host, Origin and, for writes, the body (guard.rs); the probes
+    // and the Prometheus endpoint answer any monitoring system.
+    let guarded = Router::new()
         .nest("/api/v1", api)
+        .with_state(state.clone())
+        .merge(crate::web::router(state.clone()))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::requests,
+        ));
+    Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .with_state(state.clone())
-        .merge(crate::web::router(state))
+        .with_state(state)
+        .merge(guarded)
 }
 
 #[cfg(test)]

@@ -2,16 +2,48 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::Uri;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use spark_sink::{BirthRow, DeviceRow, MetricRow, NodeRow, Source};
 
 use super::ApiState;
 use super::error::ApiError;
+use super::paging::{self, Asked, Limits, with_next};
+
+/// `?limit=&offset=` of the catalogue lists (nodes, devices, metrics).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    /// At most this many (default 1000, at most 10,000).
+    limit: Option<u32>,
+    /// After skipping this many.
+    offset: Option<u64>,
+}
+
+impl ListQuery {
+    fn asked(query: Result<Query<ListQuery>, QueryRejection>) -> Result<Asked, ApiError> {
+        let Query(q) = query?;
+        Asked::new(q.limit, q.offset, paging::CATALOGUE)
+    }
+}
+
+/// A page of `rows` with its `Link` to the next.
+fn page<T: Serialize>(uri: &Uri, asked: Asked, rows: Vec<T>) -> Response {
+    let (rows, next) = asked.cut(rows);
+    with_next(Json(rows), uri, asked.limit, next)
+}
 
 /// `GET /api/v1/nodes`
-pub(crate) async fn list(State(state): State<ApiState>) -> Result<Json<Vec<NodeRow>>, ApiError> {
-    Ok(Json(state.store().nodes().await?))
+pub(crate) async fn list(
+    State(state): State<ApiState>,
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let asked = ListQuery::asked(query)?;
+    let rows = state.store().nodes_page(asked.store_page()).await?;
+    Ok(page(&uri, asked, rows))
 }
 
 /// One node with its devices.
@@ -69,29 +101,48 @@ pub(crate) async fn detail(
 pub(crate) async fn devices(
     State(state): State<ApiState>,
     Path((group, node)): Path<(String, String)>,
-) -> Result<Json<Vec<DeviceRow>>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let asked = ListQuery::asked(query)?;
     known_node(&state, &group, &node).await?;
-    Ok(Json(state.store().devices(&group, &node).await?))
+    let rows: Vec<DeviceRow> = state
+        .store()
+        .devices_page(&group, &node, asked.store_page())
+        .await?;
+    Ok(page(&uri, asked, rows))
 }
 
 /// `GET /api/v1/nodes/{group}/{node}/metrics`
 pub(crate) async fn node_metrics(
     State(state): State<ApiState>,
     Path((group, node)): Path<(String, String)>,
-) -> Result<Json<Vec<MetricRow>>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let asked = ListQuery::asked(query)?;
     known_node(&state, &group, &node).await?;
-    Ok(Json(
-        state.store().metrics(&Source::node(group, node)).await?,
-    ))
+    let rows: Vec<MetricRow> = state
+        .store()
+        .metrics_page(&Source::node(group, node), asked.store_page())
+        .await?;
+    Ok(page(&uri, asked, rows))
 }
 
 /// `GET /api/v1/nodes/{group}/{node}/devices/{device}/metrics`
 pub(crate) async fn device_metrics(
     State(state): State<ApiState>,
     Path((group, node, device)): Path<(String, String, String)>,
-) -> Result<Json<Vec<MetricRow>>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let asked = ListQuery::asked(query)?;
     let source = known_device(&state, &group, &node, &device).await?;
-    Ok(Json(state.store().metrics(&source).await?))
+    let rows: Vec<MetricRow> = state
+        .store()
+        .metrics_page(&source, asked.store_page())
+        .await?;
+    Ok(page(&uri, asked, rows))
 }
 
 /// `GET /api/v1/nodes/{group}/{node}/metrics/{*metric}`: one metric; its name may contain
@@ -126,12 +177,14 @@ async fn one_metric(
         .ok_or_else(|| ApiError::not_found(format!("{source} has no metric {metric:?}")))
 }
 
-/// `?limit=` of the births route.
+/// `?limit=&offset=&device=` of the births route.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BirthsQuery {
     /// At most this many, newest first (default 10, at most 1000).
     limit: Option<u32>,
+    /// After skipping this many.
+    offset: Option<u64>,
     /// The device whose births to list (default: the node's).
     device: Option<String>,
 }
@@ -140,13 +193,11 @@ pub(crate) struct BirthsQuery {
 pub(crate) async fn births(
     State(state): State<ApiState>,
     Path((group, node)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
     query: Result<Query<BirthsQuery>, QueryRejection>,
-) -> Result<Json<Vec<BirthRow>>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(10);
-    if limit == 0 || limit > 1000 {
-        return Err(ApiError::bad_request("limit must be between 1 and 1000"));
-    }
+    let asked = Asked::new(query.limit, query.offset, BIRTHS)?;
     let source = match &query.device {
         Some(device) => known_device(&state, &group, &node, device).await?,
         None => {
@@ -154,5 +205,15 @@ pub(crate) async fn births(
             Source::node(group, node)
         }
     };
-    Ok(Json(state.store().births(&source, limit).await?))
+    let rows: Vec<BirthRow> = state
+        .store()
+        .births_page(&source, asked.store_page())
+        .await?;
+    Ok(page(&uri, asked, rows))
 }
+
+/// Births: a few by default, they are large.
+const BIRTHS: Limits = Limits {
+    default: 10,
+    max: 1000,
+};

@@ -16,7 +16,14 @@ pub(super) struct Route {
     pub(super) query: &'static [(&'static str, bool, &'static str)],
     /// Whether it takes the write body.
     pub(super) write_body: bool,
+    /// For a list: its `limit` (default, maximum); it takes `offset` too and answers a `Link`
+    /// to the next page (paging.rs).
+    pub(super) page: Option<(u32, u32)>,
+    /// Whether `format=csv` answers `text/csv`.
+    pub(super) csv: bool,
 }
+
+const CATALOGUE: Option<(u32, u32)> = Some((1000, 10_000));
 
 const TIME: &str = "RFC 3339, ms since the epoch, `now`, or a duration before now (`-1h`)";
 
@@ -58,6 +65,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "Edge nodes with their state.",
         query: &[],
         write_body: false,
+        page: CATALOGUE,
+        csv: false,
     },
     Route {
         method: "get",
@@ -65,6 +74,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "One edge node with its devices.",
         query: &[],
         write_body: false,
+        page: None,
+        csv: false,
     },
     Route {
         method: "get",
@@ -72,16 +83,17 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "The devices of an edge node.",
         query: &[],
         write_body: false,
+        page: CATALOGUE,
+        csv: false,
     },
     Route {
         method: "get",
         path: "/nodes/{group}/{node}/births",
         summary: "Birth certificates, newest first.",
-        query: &[
-            ("limit", false, "At most this many (default 10)."),
-            ("device", false, "A device's births instead of the node's."),
-        ],
+        query: &[("device", false, "A device's births instead of the node's.")],
         write_body: false,
+        page: Some((10, 1000)),
+        csv: false,
     },
     Route {
         method: "get",
@@ -89,6 +101,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "The node's metric catalogue with latest values.",
         query: &[],
         write_body: false,
+        page: CATALOGUE,
+        csv: false,
     },
     Route {
         method: "get",
@@ -96,6 +110,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "One node metric; the name may contain `/`.",
         query: &[],
         write_body: false,
+        page: None,
+        csv: false,
     },
     Route {
         method: "get",
@@ -103,6 +119,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "History of a node metric: raw or bucketed, JSON or CSV.",
         query: HISTORY_QUERY,
         write_body: false,
+        page: None,
+        csv: true,
     },
     Route {
         method: "get",
@@ -110,6 +128,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "A device's metric catalogue with latest values.",
         query: &[],
         write_body: false,
+        page: CATALOGUE,
+        csv: false,
     },
     Route {
         method: "get",
@@ -117,6 +137,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "One device metric; the name may contain `/`.",
         query: &[],
         write_body: false,
+        page: None,
+        csv: false,
     },
     Route {
         method: "get",
@@ -124,6 +146,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "History of a device metric: raw or bucketed, JSON or CSV.",
         query: HISTORY_QUERY,
         write_body: false,
+        page: None,
+        csv: true,
     },
     Route {
         method: "get",
@@ -139,9 +163,10 @@ pub(super) const ROUTES: &[Route] = &[
             ("node", false, "Only this edge node (with group)."),
             ("from", false, TIME),
             ("to", false, "End, exclusive."),
-            ("limit", false, "At most this many (default 100)."),
         ],
         write_body: false,
+        page: Some((100, 10_000)),
+        csv: false,
     },
     Route {
         method: "get",
@@ -149,6 +174,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "The report jobs and their watermarks.",
         query: &[],
         write_body: false,
+        page: None,
+        csv: false,
     },
     Route {
         method: "get",
@@ -158,10 +185,11 @@ pub(super) const ROUTES: &[Route] = &[
             ("key", false, "Only this key."),
             ("from", false, TIME),
             ("to", false, "Windows starting before."),
-            ("limit", false, "At most this many (default 1000)."),
             ("format", false, "`json` (default) or `csv`."),
         ],
         write_body: false,
+        page: Some((1000, 100_000)),
+        csv: true,
     },
     Route {
         method: "get",
@@ -169,6 +197,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "Live events as server-sent events (`text/event-stream`): `hello`, then `metrics`, `presence` and `event` as the host receives them, `lagged` when a slow client skipped some (docs/DASHBOARD.md). 503 without a host application.",
         query: &[],
         write_body: false,
+        page: None,
+        csv: false,
     },
     Route {
         method: "post",
@@ -176,6 +206,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "Sends NCMD Node Control/Rebirth.",
         query: &[],
         write_body: false,
+        page: None,
+        csv: false,
     },
     Route {
         method: "post",
@@ -183,6 +215,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "Writes a node metric (NCMD), typed by its birth.",
         query: &[],
         write_body: true,
+        page: None,
+        csv: false,
     },
     Route {
         method: "post",
@@ -190,6 +224,8 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "Writes a device metric (DCMD), typed by its birth.",
         query: &[],
         write_body: true,
+        page: None,
+        csv: false,
     },
     Route {
         method: "get",
@@ -197,33 +233,119 @@ pub(super) const ROUTES: &[Route] = &[
         summary: "This document.",
         query: &[],
         write_body: false,
+        page: None,
+        csv: false,
     },
 ];
+
+impl Route {
+    /// Whether `api.protect_reads` can put the route behind the token (every read under
+    /// `/api/v1` but this document).
+    fn protected_reads(&self) -> bool {
+        self.path != "/openapi.json"
+    }
+}
+
+/// An example value of a parameter, from the plant the app simulates (clients and the API
+/// fuzz in CI start from these).
+fn example(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "group" => "IcePlant",
+        "node" => "Plant1",
+        "device" => "BrineTank",
+        "metric" => "Temperature",
+        "job" => "rollup_1m",
+        "from" => "-1h",
+        "to" => "now",
+        "bucket" => "1m",
+        "agg" => "avg",
+        "format" => "json",
+        "kind" => "online",
+        _ => return None,
+    })
+}
+
+/// The schema of a path parameter: the Sparkplug ids are strings the id newtypes accept (no
+/// `+`, `/`, `#` or control characters; noncharacters and the byte bound are checked too).
+fn path_schema(name: &str) -> Value {
+    match name {
+        "group" | "node" | "device" => json!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": sparkplug_b::topic::MAX_ID_BYTES,
+            "pattern": "^[^+/#\\u0000-\\u001f\\u007f-\\u009f\\ufdd0-\\ufdef\\ufffe\\uffff]+$"
+        }),
+        _ => json!({ "type": "string" }),
+    }
+}
 
 fn path_params(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .map(|name| {
+            let mut param = json!({ "name": name, "in": "path", "required": true, "schema": path_schema(name) });
+            if let Some(example) = example(name) {
+                param["example"] = json!(example);
+            }
+            param
+        })
         .collect()
 }
 
 fn operation(route: &Route) -> Value {
     let mut params = path_params(route.path);
     params.extend(route.query.iter().map(|(name, required, description)| {
-        json!({ "name": name, "in": "query", "required": required, "description": description, "schema": { "type": "string" } })
+        let mut param = json!({ "name": name, "in": "query", "required": required, "description": description, "schema": { "type": "string" } });
+        if let Some(example) = example(name) {
+            param["example"] = json!(example);
+        }
+        param
     }));
+    if let Some((default, max)) = route.page {
+        params.push(json!({
+            "name": "limit", "in": "query", "required": false,
+            "description": format!("At most this many (default {default}, max {max})."),
+            "schema": { "type": "integer", "minimum": 1, "maximum": max, "default": default }
+        }));
+        params.push(json!({
+            "name": "offset", "in": "query", "required": false,
+            "description": "After skipping this many (default 0); follow the `Link` header's `rel=\"next\"` instead of counting.",
+            "schema": { "type": "integer", "minimum": 0, "maximum": i64::MAX }
+        }));
+    }
     let error = json!({ "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let mut ok = json!({ "description": "OK", "content": { "application/json": {} } });
+    if route.csv {
+        ok["content"]["text/csv"] = json!({});
+    }
+    if route.path == "/stream" {
+        ok["content"] = json!({ "text/event-stream": {} });
+    }
+    if route.page.is_some() {
+        ok["content"]["application/json"]["schema"] = json!({ "type": "array" });
+        ok["headers"] = json!({ "Link": {
+            "description": "`<...?limit=L&offset=N>; rel=\"next\"` while more rows follow.",
+            "schema": { "type": "string" }
+        } });
+    }
     let mut responses = json!({
-        "200": { "description": "OK", "content": { "application/json": {} } },
+        "200": ok,
         "400": error.clone(),
+        "403": error.clone(),
         "404": error.clone(),
+        "421": error.clone(),
         "503": error.clone(),
     });
     let mut op = json!({ "summary": route.summary, "parameters": params });
     if route.method == "post" {
         responses["401"] = error.clone();
         responses["409"] = error.clone();
+        responses["413"] = error.clone();
+        responses["415"] = error.clone();
         responses["422"] = error;
+        op["security"] = json!([{ "bearer": [] }, {}]);
+    } else if route.protected_reads() {
+        responses["401"] = error;
         op["security"] = json!([{ "bearer": [] }, {}]);
     }
     if route.write_body {
@@ -289,11 +411,23 @@ pub(super) fn markdown() -> String {
          (`UPDATE_DOCS=1 cargo test -p reference-app api_reference` rewrites this file; the same \
          test fails when it is stale).\n\n\
          Every route is under `/api/v1`. Errors are JSON, `{\"error\": \"not_found\", \"message\": \"...\"}`, \
-         with status 400 (bad parameter), 401 (token needed), 404 (unknown node, device, metric or \
-         route), 409 (node or device offline), 422 (a value the birth does not allow) or 503 (store \
-         or host unavailable). Times: RFC 3339, ms since the epoch, `now`, or a duration before now \
+         with status 400 (bad parameter; `invalid_id` for a group, node or device id that could \
+         not go on the wire, naming the rule), 401 (token needed), 403 (`forbidden_origin`), 404 \
+         (unknown node, device, metric or route; a command for an edge node or device the host \
+         has never seen), 409 (node or device offline), 413 (body over 64 KiB), 415 (a command \
+         without `Content-Type: application/json`), 421 (`misdirected`: a `Host` the API does \
+         not answer for), 422 (a value the birth does not allow: wrong type, outside the \
+         `engLow`..`engHigh` range its birth declares, NaN or an infinity) or 503 (store or host \
+         unavailable). Times: RFC 3339, ms since the epoch, `now`, or a duration before now \
          (`-1h`). Metric names go in the `metric` query parameter or after `/metrics/`, \
          percent-encoded (`Brine%2FTemperature`, `Node%20Control%2FRebirth`).\n\n\
+         Requests from browsers: the `Host` must be an IP address, `localhost` or a name in \
+         `api.allowed_hosts` (421 otherwise: DNS rebinding), an `Origin` must be the API's own \
+         (403 otherwise), and commands need `Content-Type: application/json`, which a page of \
+         another origin cannot send without a CORS preflight the API does not answer.\n\n\
+         Lists page: `limit` (each list has a default and a maximum) and `offset`; the answer is \
+         the same JSON array, and while more rows follow a `Link: <...>; rel=\"next\"` header \
+         gives the next page's URL.\n\n\
          Beside the API: `GET /healthz`, `GET /readyz` and `GET /metrics` (Prometheus).\n",
     );
     for route in ROUTES {
@@ -303,11 +437,17 @@ pub(super) fn markdown() -> String {
             route.path,
             route.summary
         ));
-        if !route.query.is_empty() {
+        if !route.query.is_empty() || route.page.is_some() {
             out.push_str("\n| Query parameter | Required | Meaning |\n|---|---|---|\n");
             for (name, required, description) in route.query {
                 let required = if *required { "yes" } else { "no" };
                 out.push_str(&format!("| `{name}` | {required} | {description} |\n"));
+            }
+            if let Some((default, max)) = route.page {
+                out.push_str(&format!(
+                    "| `limit` | no | At most this many (default {default}, max {max}). |\n\
+                     | `offset` | no | After skipping this many; the `Link` header (`rel=\"next\"`) gives the next page. |\n"
+                ));
             }
         }
         if route.write_body {

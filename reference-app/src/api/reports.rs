@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,7 @@ use spark_sink::{ReportFilter, ReportRow, TimeRange};
 
 use super::ApiState;
 use super::error::ApiError;
+use super::paging::{Asked, Limits, with_next};
 use super::time::{format_rfc3339, parse_time};
 
 /// A configured job and how far it got.
@@ -54,6 +55,8 @@ pub(crate) struct RowsQuery {
     to: Option<String>,
     /// At most this many (default 1000, at most 100,000).
     limit: Option<u32>,
+    /// After skipping this many.
+    offset: Option<u64>,
     /// `json` (default) or `csv`.
     format: Option<String>,
 }
@@ -62,6 +65,7 @@ pub(crate) struct RowsQuery {
 pub(crate) async fn rows(
     State(state): State<ApiState>,
     Path(job): Path<String>,
+    OriginalUri(uri): OriginalUri,
     query: Result<Query<RowsQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
@@ -70,10 +74,7 @@ pub(crate) async fn rows(
             "no report job {job:?} is configured"
         )));
     }
-    let limit = q.limit.unwrap_or(1000);
-    if limit == 0 || limit > 100_000 {
-        return Err(ApiError::bad_request("limit must be between 1 and 100000"));
-    }
+    let asked = Asked::new(q.limit, q.offset, ROWS)?;
     let now = state.now_ms();
     let parse = |t: &Option<String>| t.as_deref().map(|t| parse_time(t, now)).transpose();
     let from = parse(&q.from).map_err(ApiError::bad_request)?;
@@ -84,12 +85,14 @@ pub(crate) async fn rows(
         job: job.clone(),
         key: q.key,
         range,
-        limit: Some(limit),
+        limit: Some(asked.store_page().limit),
+        offset: Some(asked.offset),
     };
     let rows = state.store().report_rows(&filter).await?;
-    match q.format.as_deref() {
-        None | Some("json") => Ok(Json(rows).into_response()),
-        Some("csv") => Ok((
+    let (rows, next) = asked.cut(rows);
+    let answer = match q.format.as_deref() {
+        None | Some("json") => Json(rows).into_response(),
+        Some("csv") => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (
@@ -99,12 +102,21 @@ pub(crate) async fn rows(
             ],
             to_csv(&rows),
         )
-            .into_response()),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "format {other:?}: use json or csv"
-        ))),
-    }
+            .into_response(),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "format {other:?}: use json or csv"
+            )));
+        }
+    };
+    Ok(with_next(answer, &uri, asked.limit, next))
 }
+
+/// Report rows: a thousand by default.
+const ROWS: Limits = Limits {
+    default: 1000,
+    max: 100_000,
+};
 
 /// The rows as CSV: the fixed columns, then one column per field name (sorted).
 fn to_csv(rows: &[ReportRow]) -> String {

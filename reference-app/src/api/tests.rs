@@ -11,7 +11,7 @@ use spark_sink::sql::SqlStore;
 use spark_sink::{
     Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Sink, Source, Store,
 };
-use sparkplug_b::{DataType, Quality, Value};
+use sparkplug_b::{DataType, PropertySet, PropertyValue, Quality, Value};
 use tower::ServiceExt;
 
 use super::commands::{Commands, Written, value_of};
@@ -75,13 +75,22 @@ async fn store() -> SqlStore {
     let mut batch = Batch::new();
     batch.push(birth(&node, &[("Plant/Active Alarms", DataType::UInt64)]));
     batch.push(event(&node, EventKind::Online, T0));
-    batch.push(birth(
+    let mut brine_birth = birth(
         &brine,
         &[
             ("Temperature", DataType::Double),
             ("Setpoint/Temperature", DataType::Double),
         ],
-    ));
+    );
+    // The setpoint's range, as the simulated plant declares it.
+    if let Record::Birth(b) = &mut brine_birth {
+        b.metrics[1].properties = Some(
+            PropertySet::new()
+                .with("engLow", PropertyValue::new(-25.0))
+                .with("engHigh", PropertyValue::new(-2.0)),
+        );
+    }
+    batch.push(brine_birth);
     batch.push(event(&brine, EventKind::Online, T0));
     batch.push(sample(
         &node,
@@ -184,10 +193,12 @@ async fn call(
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
+    // Commands are JSON even without a body (guard.rs).
+    if method != "GET" {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+    }
     let request = match body {
-        Some(body) => request
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string())),
+        Some(body) => request.body(Body::from(body.to_string())),
         None => request.body(Body::empty()),
     }
     .unwrap();
@@ -204,6 +215,30 @@ async fn call(
         content_type,
         String::from_utf8(bytes.to_vec()).unwrap(),
     )
+}
+
+/// A request with exactly these headers and body; the status and the JSON body.
+async fn call_with(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Body>,
+) -> (StatusCode, Json) {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(body.into()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{method} {uri}: {status} not JSON ({e}): {bytes:?}"));
+    (status, json)
 }
 
 async fn get_json(app: &axum::Router, uri: &str) -> (StatusCode, Json) {
@@ -500,4 +535,336 @@ async fn health_readiness_and_prometheus() {
     // No host connected yet: not ready.
     let (status, _, body) = call(&app, "GET", "/readyz", None, None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}
+
+/// tck-id-intro-group-id-chars, tck-id-intro-edge-node-id-chars, tck-id-intro-device-id-chars,
+/// tck-id-topic-structure-namespace-valid-group-id: a path parameter that could not go on the
+/// wire is a 400 naming the id and the rule, and no command reaches the host. (Before: `POST
+/// /api/v1/nodes/a%01b/N1/rebirth` answered 200 and published an NCMD on that topic, and the
+/// broker dropped the host's connection.)
+#[tokio::test]
+async fn ids_that_cannot_go_on_the_wire_are_400_and_nothing_is_sent() {
+    let (app, recorder) = app_with(None).await;
+    let json = [("content-type", "application/json")];
+    for (method, uri, id, rule) in [
+        (
+            "POST",
+            "/api/v1/nodes/a%01b/N1/rebirth",
+            "group_id",
+            "tck-id-intro-group-id-chars",
+        ),
+        (
+            "POST",
+            "/api/v1/nodes/IcePlant/N%7F/rebirth",
+            "edge_node_id",
+            "tck-id-intro-edge-node-id-chars",
+        ),
+        (
+            "POST",
+            "/api/v1/nodes/IcePlant/Plant1/devices/D%EF%BF%BE/write",
+            "device_id",
+            "tck-id-intro-device-id-chars",
+        ),
+        (
+            "POST",
+            "/api/v1/nodes/IcePlant/N%2B/write",
+            "edge_node_id",
+            "tck-id-topic-structure-namespace-valid-edge-node-id",
+        ),
+        (
+            "GET",
+            "/api/v1/nodes/G%2FH/Plant1",
+            "group_id",
+            "tck-id-topic-structure-namespace-valid-group-id",
+        ),
+        (
+            "GET",
+            "/api/v1/nodes/IcePlant/Plant1/devices/%C2%85/metrics",
+            "device_id",
+            "tck-id-intro-device-id-chars",
+        ),
+    ] {
+        let body = json!({"metric": "Setpoint/Temperature", "value": -12.0}).to_string();
+        let (status, answer) = call_with(&app, method, uri, &json, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {answer}");
+        assert_eq!(answer["error"], "invalid_id", "{uri}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(id) && message.contains(rule),
+            "{uri}: {message}"
+        );
+    }
+    let long = format!("/api/v1/nodes/{}/N1/rebirth", "g".repeat(21_840));
+    let (status, answer) = call_with(&app, "POST", &long, &json, "{}").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    // Not UTF-8 once decoded: a JSON 400 too.
+    let (status, answer) = call_with(&app, "GET", "/api/v1/nodes/%FF/N1", &[], Body::empty()).await;
+    assert_eq!(
+        (status, &answer["error"]),
+        (StatusCode::BAD_REQUEST, &json!("bad_request"))
+    );
+    assert!(recorder.0.lock().unwrap().is_empty());
+}
+
+/// Commands cannot be forged by another web page: a cross-origin `text/plain` POST (which a
+/// browser sends without a CORS preflight) is 415, a foreign `Origin` is 403, a `Host` that is
+/// neither an address, `localhost` nor an allowed name is 421 (DNS rebinding); the dashboard's
+/// own requests pass.
+#[tokio::test]
+async fn commands_cannot_be_forged_from_another_page() {
+    let (app, recorder) = app_with(None).await;
+    let uri = "/api/v1/nodes/IcePlant/Plant1/rebirth";
+    let host = ("host", "127.0.0.1:8080");
+    for (headers, wanted, code) in [
+        (
+            vec![
+                host,
+                ("content-type", "text/plain"),
+                ("origin", "http://127.0.0.1:8080"),
+            ],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            vec![host],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            vec![host, ("content-type", "application/x-www-form-urlencoded")],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            vec![
+                host,
+                ("content-type", "application/json"),
+                ("origin", "http://evil.example"),
+            ],
+            StatusCode::FORBIDDEN,
+            "forbidden_origin",
+        ),
+        (
+            vec![
+                host,
+                ("content-type", "application/json"),
+                ("origin", "null"),
+            ],
+            StatusCode::FORBIDDEN,
+            "forbidden_origin",
+        ),
+        (
+            vec![
+                ("host", "evil.example:8080"),
+                ("content-type", "application/json"),
+            ],
+            StatusCode::MISDIRECTED_REQUEST,
+            "misdirected",
+        ),
+    ] {
+        let (status, answer) = call_with(&app, "POST", uri, &headers, "{}").await;
+        assert_eq!(status, wanted, "{headers:?}: {answer}");
+        assert_eq!(answer["error"], code, "{headers:?}");
+    }
+    // DNS rebinding reads are refused too.
+    let (status, _) = call_with(
+        &app,
+        "GET",
+        "/api/v1/nodes",
+        &[("host", "rebind.evil.example")],
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    assert!(recorder.0.lock().unwrap().is_empty());
+    // What the dashboard sends, from its own origin.
+    let dashboard = [
+        host,
+        ("content-type", "application/json"),
+        ("origin", "http://127.0.0.1:8080"),
+    ];
+    let (status, answer) = call_with(&app, "POST", uri, &dashboard, Body::empty()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(*recorder.0.lock().unwrap(), ["rebirth IcePlant/Plant1"]);
+}
+
+/// `api.allowed_hosts`: the names of a reverse proxy, for Host and Origin.
+#[tokio::test]
+async fn allowed_hosts_let_a_reverse_proxy_through() {
+    let store: Arc<dyn Store> = Arc::new(store().await.query());
+    let app = router(
+        ApiState::new(store, None, Arc::new(Telemetry::default()), Vec::new())
+            .with_allowed_hosts(&["plant.example.com".to_owned()]),
+    );
+    let (status, _) = call_with(
+        &app,
+        "GET",
+        "/api/v1/nodes",
+        &[
+            ("host", "plant.example.com"),
+            ("origin", "https://plant.example.com"),
+        ],
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call_with(
+        &app,
+        "GET",
+        "/api/v1/nodes",
+        &[("host", "other.example.com")],
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+}
+
+/// `Authorization: bearer` is case-insensitive (RFC 9110 section 11.1).
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let (app, recorder) = app_with(Some("s3cret")).await;
+    let uri = "/api/v1/nodes/IcePlant/Plant1/rebirth";
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let auth = format!("{scheme} s3cret");
+        let headers = [
+            ("content-type", "application/json"),
+            ("authorization", auth.as_str()),
+        ];
+        let (status, answer) = call_with(&app, "POST", uri, &headers, "{}").await;
+        assert_eq!(status, StatusCode::OK, "{scheme}: {answer}");
+    }
+    assert_eq!(recorder.0.lock().unwrap().len(), 3);
+}
+
+/// A body over the limit is 413, whether it says its length or not.
+#[tokio::test]
+async fn a_body_over_the_limit_is_413() {
+    let (app, recorder) = app_with(None).await;
+    let uri = "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/write";
+    let big = json!({"metric": "x".repeat(super::guard::MAX_BODY_BYTES), "value": 1}).to_string();
+    let length = big.len().to_string();
+    let (status, answer) = call_with(
+        &app,
+        "POST",
+        uri,
+        &[
+            ("content-type", "application/json"),
+            ("content-length", &length),
+        ],
+        big.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_eq!(answer["error"], "payload_too_large");
+    // Streamed without a length: the JSON extractor's limit.
+    let stream = Body::from_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(
+        big.into_bytes(),
+    )]));
+    let (status, answer) = call_with(
+        &app,
+        "POST",
+        uri,
+        &[("content-type", "application/json")],
+        stream,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert!(recorder.0.lock().unwrap().is_empty());
+}
+
+/// A setpoint outside the range its birth declares (engLow..engHigh: the plant's limits), NaN
+/// and the infinities are 422; nothing is sent.
+#[tokio::test]
+async fn setpoints_outside_the_plant_limits_nan_and_infinities_are_422() {
+    let (app, recorder) = app_with(None).await;
+    let uri = "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/write";
+    let json = [("content-type", "application/json")];
+    for value in [
+        json!(-30.0),
+        json!(0.0),
+        json!(-1.9),
+        json!("NaN"),
+        json!("Infinity"),
+        json!("-Infinity"),
+    ] {
+        let body = json!({"metric": "Setpoint/Temperature", "value": value}).to_string();
+        let (status, answer) = call_with(&app, "POST", uri, &json, body).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{value}: {answer}"
+        );
+    }
+    let body = json!({"metric": "Setpoint/Temperature", "value": -30.0}).to_string();
+    let (_, answer) = call_with(&app, "POST", uri, &json, body).await;
+    assert_eq!(answer["error"], "out_of_range");
+    assert!(recorder.0.lock().unwrap().is_empty());
+    for ok in [-25.0, -2.0, -12.5] {
+        let body = json!({"metric": "Setpoint/Temperature", "value": ok}).to_string();
+        let (status, answer) = call_with(&app, "POST", uri, &json, body).await;
+        assert_eq!(status, StatusCode::OK, "{ok}: {answer}");
+    }
+}
+
+/// Lists page: `limit` and `offset`, the same JSON array, a `Link` to the next page while
+/// more rows follow.
+#[tokio::test]
+async fn lists_page_with_a_link_to_the_next_page() {
+    let (app, _) = app_with(None).await;
+    let mut uri = "/api/v1/events?limit=2".to_owned();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let request = Request::get(&uri).body(Body::empty()).unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{uri}");
+        let link = response
+            .headers()
+            .get(header::LINK)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let rows: Json = serde_json::from_slice(&bytes).unwrap();
+        seen.extend(rows.as_array().unwrap().iter().map(|e| e["id"].clone()));
+        pages += 1;
+        match link {
+            Some(link) => {
+                let next = link
+                    .strip_prefix('<')
+                    .and_then(|l| l.split_once(">; rel=\"next\""))
+                    .map(|(url, _)| url.to_owned())
+                    .unwrap();
+                assert!(next.starts_with("/api/v1/events?"), "{next}");
+                uri = next;
+            }
+            None => break,
+        }
+    }
+    assert_eq!((pages, seen.len()), (2, 3));
+    let (_, all) = get_json(&app, "/api/v1/events").await;
+    let ids: Vec<Json> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    assert_eq!(seen, ids, "pages neither repeat nor skip an event");
+    // The catalogue lists page too.
+    let (status, page) = get_json(
+        &app,
+        "/api/v1/nodes/IcePlant/Plant1/devices/BrineTank/metrics?limit=1&offset=1",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.as_array().unwrap().len(), 1);
+    for uri in [
+        "/api/v1/nodes?limit=0",
+        "/api/v1/nodes?limit=10001",
+        "/api/v1/nodes?offset=-1",
+        "/api/v1/nodes?colour=red",
+        "/api/v1/nodes/IcePlant/Plant1/births?limit=1001",
+        "/api/v1/events?limit=10001",
+    ] {
+        let (status, body) = get_json(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+    }
 }

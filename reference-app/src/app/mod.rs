@@ -20,7 +20,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use spark_sink::Store;
 use spark_sink::sql::SqlStore;
-use sparkplug_b::driver::{BrokerUrl, EventOverflow, HostHandle, HostRunner, MqttConfig};
+use sparkplug_b::driver::{
+    BrokerUrl, EventOverflow, HostHandle, HostRunner, MqttConfig, redact_url,
+};
 use sparkplug_b::session::{HostApplication, HostConfig};
 use sparkplug_b::topic::HostId;
 use sparkplug_sim::SimHandle;
@@ -185,7 +187,7 @@ fn mqtt_config(config: &AppConfig) -> Result<MqttConfig> {
             .mqtt
             .url
             .parse()
-            .with_context(|| format!("--mqtt-url {:?}", config.mqtt.url))?,
+            .with_context(|| format!("--mqtt-url {:?}", redact_url(&config.mqtt.url)))?,
     };
     let mut mqtt = MqttConfig::new(url).with_max_packet_size(16 << 20);
     if let (Some(user), Some(password)) = (&config.mqtt.username, &config.mqtt.password) {
@@ -310,7 +312,8 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
             Arc::clone(&telemetry),
             config.reports.jobs.clone(),
         )
-        .with_token(config.api.token.clone(), config.api.protect_reads);
+        .with_token(config.api.token.clone(), config.api.protect_reads)
+        .with_allowed_hosts(&config.api.allowed_hosts);
         let state = if host.is_some() {
             state.with_live(live.clone())
         } else {
@@ -364,10 +367,7 @@ pub(crate) async fn main(config: AppConfig, command: Command) -> Result<()> {
         Command::Report(args) => return reports_command(&config, args).await,
         Command::Decode(args) => return crate::tools::decode::run(args),
         Command::Config => {
-            #[allow(clippy::print_stdout)] // printing the configuration is this command's job
-            {
-                print!("{}", config.to_toml());
-            }
+            crate::tools::output::print(&config.to_toml())?;
             return Ok(());
         }
         _ => {}
@@ -417,12 +417,7 @@ fn print_banner(config: &AppConfig, running: &Running) {
     }
     if running.store.is_some() {
         let url = config.storage.database_url();
-        let shown = if url.starts_with("mysql") {
-            "mysql://… (from --database-url)".to_owned()
-        } else {
-            url
-        };
-        eprintln!("  Store     {shown}");
+        eprintln!("  Store     {}", redact_url(&url));
         if config.storage.parquet {
             eprintln!("  Parquet   {}", config.storage.parquet_dir().display());
         }
@@ -517,4 +512,25 @@ async fn reports_command(config: &AppConfig, args: &crate::cli::ReportArgs) -> R
     }
     store.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bad `--mqtt-url` is an error that does not repeat its password.
+    #[test]
+    fn a_bad_mqtt_url_error_masks_the_password() {
+        let mut config = AppConfig::default();
+        for url in [
+            "mqtt://plant:hunter2@broker:1883",
+            "plant:hunter2@broker:1883",
+        ] {
+            config.mqtt.url = url.to_owned();
+            let error = mqtt_config(&config).err().map(|e| format!("{e:#}"));
+            let error = error.unwrap_or_default();
+            assert!(error.contains("plant:****@broker"), "{error}");
+            assert!(!error.contains("hunter2"), "{error}");
+        }
+    }
 }

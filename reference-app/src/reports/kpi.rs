@@ -165,6 +165,7 @@ pub(super) async fn window(
             node: Some(node.node.clone()),
             range: Some(window),
             limit: Some(10_000),
+            offset: None,
         };
         let gaps = store.events(&filter("seq_gap")).await?.len();
         let offline = store.events(&filter("offline")).await?.len();

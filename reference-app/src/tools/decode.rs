@@ -61,10 +61,8 @@ pub(crate) fn run(args: &DecodeArgs) -> Result<()> {
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
-    #[allow(clippy::print_stdout)] // printing the JSON is this command's job
-    {
-        println!("{json}");
-    }
+    // `| head` closing the pipe ends the output quietly (output.rs).
+    super::output::print(&format!("{json}\n"))?;
     Ok(())
 }
 

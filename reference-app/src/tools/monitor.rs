@@ -4,6 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::output::{self, Reader};
 use anyhow::{Context, Result};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use sparkplug_b::Payload;
@@ -63,8 +64,9 @@ pub(crate) async fn run(config: &AppConfig, args: &MonitorArgs) -> Result<()> {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     let qos = p.qos as u8;
                     monitor.handle_message(now(), &p.topic, &p.payload, qos, p.retain);
-                    if args.traffic {
-                        print_traffic(&p.topic, &p.payload);
+                    // The reader of `--traffic | head` has what it wanted once it leaves.
+                    if args.traffic && print_traffic(&p.topic, &p.payload)? == Reader::Gone {
+                        return Ok(());
                     }
                     while let Some(finding) = monitor.poll_finding() {
                         eprintln!("{finding}");
@@ -78,14 +80,11 @@ pub(crate) async fn run(config: &AppConfig, args: &MonitorArgs) -> Result<()> {
             }
         }
     }
-    #[allow(clippy::print_stdout)] // the report is this command's output
-    {
-        println!("{}", monitor.report());
-    }
+    output::print(&format!("{}\n", monitor.report()))?;
     Ok(())
 }
 
-fn print_traffic(topic: &str, payload: &[u8]) {
+fn print_traffic(topic: &str, payload: &[u8]) -> Result<Reader> {
     let body = if topic.starts_with("spBv1.0/STATE/") {
         String::from_utf8_lossy(payload).into_owned()
     } else {
@@ -94,8 +93,5 @@ fn print_traffic(topic: &str, payload: &[u8]) {
             Err(e) => format!("<undecodable: {e}>"),
         }
     };
-    #[allow(clippy::print_stdout)] // the traffic is this command's output
-    {
-        println!("{topic} {body}");
-    }
+    output::print(&format!("{topic} {body}\n"))
 }

@@ -156,6 +156,34 @@ async fn flow(running: &Running, group: &str) {
     )
     .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
+    // Outside the plant's setpoint limits (the engLow..engHigh its birth declares): 422.
+    let out = post(
+        addr,
+        &format!("{brine}/write"),
+        &json!({"metric": "Setpoint/Temperature", "value": -40.0}),
+    )
+    .await;
+    assert_eq!(
+        (out.status, &out.json()["error"]),
+        (422, &json!("out_of_range")),
+        "{}",
+        out.body
+    );
+    // Commands for an edge node or a device the host has never seen are 404, not a publish.
+    let unknown = post(
+        addr,
+        &format!("/api/v1/nodes/{group}/NoSuchNode/rebirth"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    let unknown = post(
+        addr,
+        &format!("{node_path}/devices/NoSuchDevice/write"),
+        &json!({"metric": "Setpoint/Temperature", "value": -12.0}),
+    )
+    .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
 
     // A rebirth request produces a new birth certificate.
     let births = |r: crate::http::Response| r.json().as_array().map_or(0, Vec::len);

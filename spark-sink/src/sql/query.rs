@@ -11,7 +11,7 @@ use super::error::query_error;
 use super::ids::device_col;
 use super::value::{Columns, from_columns};
 use crate::query::{
-    BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow,
+    BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow, Page,
     QueryError, ReportFilter, ReportRow, SampleRow, Store, TimeRange,
 };
 use crate::record::Source;
@@ -157,6 +157,14 @@ fn source_params(source: &Source) -> Vec<Param> {
     ]
 }
 
+/// `LIMIT ? OFFSET ?` of `page` (SQLite and MySQL both take 64-bit integers there).
+fn page_params(page: Page) -> [Param; 2] {
+    [
+        Param::I64(page.limit.into()),
+        Param::I64(i64::try_from(page.offset).unwrap_or(i64::MAX)),
+    ]
+}
+
 impl SqlQuery {
     pub(crate) fn new(pool: Pool) -> Self {
         SqlQuery { pool }
@@ -246,10 +254,14 @@ fn extreme(row: &DbRow, at: usize, datatype: u32) -> R<Option<Value>> {
 #[async_trait]
 impl Store for SqlQuery {
     async fn nodes(&self) -> R<Vec<NodeRow>> {
-        let sql = format!("{NODE_SELECT} ORDER BY n.group_id, n.node");
+        self.nodes_page(Page::ALL).await
+    }
+
+    async fn nodes_page(&self, page: Page) -> R<Vec<NodeRow>> {
+        let sql = format!("{NODE_SELECT} ORDER BY n.group_id, n.node LIMIT ? OFFSET ?");
         let rows = self
             .pool
-            .fetch_all(&sql, &[])
+            .fetch_all(&sql, &page_params(page))
             .await
             .map_err(db("listing nodes"))?;
         rows.iter().map(node_row).collect()
@@ -266,13 +278,19 @@ impl Store for SqlQuery {
     }
 
     async fn devices(&self, group: &str, node: &str) -> R<Vec<DeviceRow>> {
+        self.devices_page(group, node, Page::ALL).await
+    }
+
+    async fn devices_page(&self, group: &str, node: &str, page: Page) -> R<Vec<DeviceRow>> {
+        let mut params = vec![Param::Text(group.into()), Param::Text(node.into())];
+        params.extend(page_params(page));
         let rows = self
             .pool
             .fetch_all(
                 "SELECT n.group_id, n.node, d.device, d.online, d.last_birth_ms, d.last_death_ms, \
                  d.births, d.deaths FROM sink_devices d JOIN sink_nodes n ON n.node_id = d.node_id \
-                 WHERE n.group_id = ? AND n.node = ? ORDER BY d.device",
-                &[Param::Text(group.into()), Param::Text(node.into())],
+                 WHERE n.group_id = ? AND n.node = ? ORDER BY d.device LIMIT ? OFFSET ?",
+                &params,
             )
             .await
             .map_err(db("listing devices"))?;
@@ -293,10 +311,16 @@ impl Store for SqlQuery {
     }
 
     async fn metrics(&self, source: &Source) -> R<Vec<MetricRow>> {
-        let sql = format!("{METRIC_SELECT} ORDER BY m.name");
+        self.metrics_page(source, Page::ALL).await
+    }
+
+    async fn metrics_page(&self, source: &Source, page: Page) -> R<Vec<MetricRow>> {
+        let sql = format!("{METRIC_SELECT} ORDER BY m.name LIMIT ? OFFSET ?");
+        let mut params = source_params(source);
+        params.extend(page_params(page));
         let rows = self
             .pool
-            .fetch_all(&sql, &source_params(source))
+            .fetch_all(&sql, &params)
             .await
             .map_err(db("listing metrics"))?;
         rows.iter().map(metric_row).collect()
@@ -470,8 +494,11 @@ impl Store for SqlQuery {
             params.push(Param::I64(range.from_ms));
             params.push(Param::I64(range.to_ms));
         }
-        sql.push_str(" ORDER BY timestamp_ms DESC, event_id DESC LIMIT ?");
-        params.push(Param::I64(filter.limit.unwrap_or(1000).into()));
+        sql.push_str(" ORDER BY timestamp_ms DESC, event_id DESC LIMIT ? OFFSET ?");
+        params.extend(page_params(Page::new(
+            filter.offset.unwrap_or(0),
+            filter.limit.unwrap_or(1000),
+        )));
         let rows = self
             .pool
             .fetch_all(&sql, &params)
@@ -494,15 +521,19 @@ impl Store for SqlQuery {
     }
 
     async fn births(&self, source: &Source, limit: u32) -> R<Vec<BirthRow>> {
+        self.births_page(source, Page::new(0, limit)).await
+    }
+
+    async fn births_page(&self, source: &Source, page: Page) -> R<Vec<BirthRow>> {
         let mut params = source_params(source);
-        params.push(Param::I64(limit.into()));
+        params.extend(page_params(page));
         let rows = self
             .pool
             .fetch_all(
                 "SELECT b.birth_id, b.bd_seq, b.timestamp_ms, b.received_at_ms, b.certificate \
                  FROM sink_births b JOIN sink_nodes n ON n.node_id = b.node_id \
                  WHERE n.group_id = ? AND n.node = ? AND b.device = ? \
-                 ORDER BY b.birth_id DESC LIMIT ?",
+                 ORDER BY b.birth_id DESC LIMIT ? OFFSET ?",
                 &params,
             )
             .await
@@ -584,8 +615,11 @@ impl Store for SqlQuery {
             params.push(Param::I64(range.from_ms));
             params.push(Param::I64(range.to_ms));
         }
-        sql.push_str(" ORDER BY window_start_ms, report_key LIMIT ?");
-        params.push(Param::I64(filter.limit.unwrap_or(10_000).into()));
+        sql.push_str(" ORDER BY window_start_ms, report_key LIMIT ? OFFSET ?");
+        params.extend(page_params(Page::new(
+            filter.offset.unwrap_or(0),
+            filter.limit.unwrap_or(10_000),
+        )));
         let rows = self
             .pool
             .fetch_all(&sql, &params)

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde_json::json;
 use spark_sink::sql::SqlStore;
 use spark_sink::{
-    Batch, Birth, CatalogueEntry, Event, EventFilter, EventKind, Record, ReportFilter, ReportRow,
-    Sample, Sink, Source, Store, TimeRange,
+    Batch, Birth, CatalogueEntry, Event, EventFilter, EventKind, Page, Record, ReportFilter,
+    ReportRow, Sample, Sink, Source, Store, TimeRange,
 };
 use sparkplug_b::{
     DataSet, DataType, Metric, PropertySet, PropertyValue, Quality, Template, Value,
@@ -641,6 +641,7 @@ pub(crate) async fn reports_and_watermarks(store: &SqlStore) {
         key: None,
         range: None,
         limit: None,
+        offset: None,
     };
     let got = q.report_rows(&filter).await.unwrap();
     assert_eq!(got.len(), 3);
@@ -801,12 +802,103 @@ pub(crate) async fn a_big_batch_written_in_parallel(store: &SqlStore) {
     assert_eq!(latest.latest.unwrap().value, Some(Value::Int64(2999)));
 }
 
+/// Every list pages with LIMIT/OFFSET in its own order: nodes, devices, metric catalogues,
+/// events, births and report rows.
+pub(crate) async fn lists_page(store: &SqlStore) {
+    let q = store.query();
+    let mut sink = store.sink();
+    let mut b = Batch::new();
+    for i in 0..5 {
+        let edge = Arc::new(Source::node("Plant", format!("Edge{i}")));
+        b.push(Record::Sample(sample(&edge, "M", 1000, Value::Int64(i))));
+        b.push(event(&edge, EventKind::Online, 1000 + i, Some(0)));
+        let dev = Arc::new(Source::device("Plant", "Edge0", format!("D{i}")));
+        b.push(Record::Sample(sample(&dev, "M", 1000, Value::Int64(i))));
+        b.push(Record::Sample(sample(
+            &node(),
+            &format!("M{i}"),
+            1000,
+            Value::Int64(i),
+        )));
+    }
+    sink.write(&b).await.unwrap();
+    sink.flush().await.unwrap();
+    let names =
+        |rows: Vec<spark_sink::NodeRow>| rows.into_iter().map(|r| r.node).collect::<Vec<_>>();
+    assert_eq!(
+        names(q.nodes_page(Page::new(1, 2)).await.unwrap()),
+        ["Edge1", "Edge2"]
+    );
+    let all = names(q.nodes().await.unwrap());
+    let mut pages = Vec::new();
+    for offset in (0..all.len() as u64 + 2).step_by(2) {
+        pages.extend(names(q.nodes_page(Page::new(offset, 2)).await.unwrap()));
+    }
+    assert_eq!(pages, all, "pages neither repeat nor skip a node");
+    let devices = q
+        .devices_page("Plant", "Edge0", Page::new(3, 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        devices
+            .iter()
+            .map(|d| d.device.as_str())
+            .collect::<Vec<_>>(),
+        ["D3", "D4"]
+    );
+    // Edge1 (node()) has "M" from the loop too.
+    let metrics = q.metrics_page(&node(), Page::new(1, 2)).await.unwrap();
+    assert_eq!(
+        metrics.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["M0", "M1"]
+    );
+    let events = q
+        .events(&EventFilter {
+            limit: Some(2),
+            offset: Some(1),
+            ..EventFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.timestamp_ms).collect::<Vec<_>>(),
+        [1003, 1002]
+    );
+    assert!(
+        q.births_page(&node(), Page::new(5, 5))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let row = |key: &str| ReportRow {
+        job: "j".into(),
+        key: key.into(),
+        window_start_ms: 0,
+        window_end_ms: 1,
+        fields: json!({}),
+    };
+    q.upsert_report_rows(&[row("a"), row("b"), row("c")])
+        .await
+        .unwrap();
+    let rows = q
+        .report_rows(&ReportFilter {
+            job: "j".into(),
+            key: None,
+            range: None,
+            limit: Some(1),
+            offset: Some(1),
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows, [row("b")]);
+}
+
 /// Runs every scenario, each on a fresh store from `fresh` (which returns the store and a
 /// handle that `cleanup` takes afterwards).
 #[macro_export]
 macro_rules! sql_scenarios {
     ($fresh:path, $cleanup:path) => {
-        $crate::sql_scenarios!(@each $fresh, $cleanup; write_read_and_replay, integer_extremes, bucket_aggregates, current_values_only_move_forward, bad_data, complex_values_and_templates, births_events_and_state, reports_and_watermarks, latest_values_go_stale_with_deaths, a_big_batch_written_in_parallel, lifecycle);
+        $crate::sql_scenarios!(@each $fresh, $cleanup; write_read_and_replay, integer_extremes, bucket_aggregates, current_values_only_move_forward, bad_data, complex_values_and_templates, births_events_and_state, reports_and_watermarks, latest_values_go_stale_with_deaths, a_big_batch_written_in_parallel, lifecycle, lists_page);
     };
     (@each $fresh:path, $cleanup:path; $($scenario:ident),+) => {
         $(

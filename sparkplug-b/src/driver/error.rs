@@ -6,7 +6,8 @@
 
 use std::error::Error as StdError;
 
-/// Why a broker URL was refused by [`BrokerUrl`](super::BrokerUrl)'s `FromStr`.
+/// Why a broker URL was refused by [`BrokerUrl`](super::BrokerUrl)'s `FromStr`. The URLs it
+/// holds have their password masked ([`redact_url`](super::redact_url)).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UrlError {

@@ -69,4 +69,4 @@ pub use config::{Backoff, Credentials, EventOverflow, MqttConfig};
 pub use edge::{EdgeNodeHandle, EdgeNodeRunner, MemoryBdSeqStore, run_edge_node};
 pub use error::{ConnectionError, DriverError, RequestError, RunnerStopped, UrlError};
 pub use host::{HostHandle, HostRunner, run_host};
-pub use url::{BrokerUrl, MqttVersion};
+pub use url::{BrokerUrl, MqttVersion, redact_url};

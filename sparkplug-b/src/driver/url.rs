@@ -2,6 +2,7 @@
 
 use core::fmt;
 use core::str::FromStr;
+use std::borrow::Cow;
 
 use super::error::UrlError;
 
@@ -97,13 +98,50 @@ impl BrokerUrl {
     }
 }
 
+/// `url` with the password of its user info masked (`mqtt://user:****@host`, `mysql://root:****@db/x`),
+/// for messages, logs and printed configurations; a URL without one is returned as it is.
+///
+/// Every URL this suite shows passes through here: the errors of [`BrokerUrl`]'s `FromStr`, and
+/// the reference app's `config` output and start-up errors.
+///
+/// ```
+/// use sparkplug_b::driver::redact_url;
+///
+/// assert_eq!(redact_url("mysql://app:hunter2@db:3306/plant"), "mysql://app:****@db:3306/plant");
+/// assert_eq!(redact_url("mqtt://broker:1883"), "mqtt://broker:1883");
+/// ```
+pub fn redact_url(url: &str) -> Cow<'_, str> {
+    // The authority runs from after `scheme://` (or the start, for a URL without a scheme)
+    // to the first `/`, `?` or `#`; its user info ends at its last `@`.
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = url.get(start..).unwrap_or("");
+    let end = rest.find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    let authority = url.get(start..end).unwrap_or("");
+    let Some(at) = authority.rfind('@') else {
+        return Cow::Borrowed(url);
+    };
+    let userinfo = authority.get(..at).unwrap_or("");
+    match userinfo.split_once(':') {
+        Some((user, _password)) => Cow::Owned(format!(
+            "{}{user}:****{}",
+            url.get(..start).unwrap_or(""),
+            url.get(start + at..).unwrap_or("")
+        )),
+        None => Cow::Borrowed(url),
+    }
+}
+
+fn redacted(url: &str) -> String {
+    redact_url(url).into_owned()
+}
+
 impl FromStr for BrokerUrl {
     type Err = UrlError;
 
     fn from_str(url: &str) -> Result<Self, UrlError> {
         let (scheme, rest) = url
             .split_once("://")
-            .ok_or_else(|| UrlError::MissingScheme(url.to_owned()))?;
+            .ok_or_else(|| UrlError::MissingScheme(redacted(url)))?;
         let (tls, version) = match scheme.to_ascii_lowercase().as_str() {
             "mqtt" | "tcp" => (false, MqttVersion::V311),
             "mqtts" | "ssl" => (true, MqttVersion::V311),
@@ -113,17 +151,17 @@ impl FromStr for BrokerUrl {
         };
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if authority.contains(['/', '?', '#', '@']) {
-            return Err(UrlError::UnexpectedPart(url.to_owned()));
+            return Err(UrlError::UnexpectedPart(redacted(url)));
         }
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let (host, after) = v6
                 .split_once(']')
-                .ok_or_else(|| UrlError::MissingHost(url.to_owned()))?;
+                .ok_or_else(|| UrlError::MissingHost(redacted(url)))?;
             match after {
                 "" => (host, None),
                 _ => match after.strip_prefix(':') {
                     Some(port) => (host, Some(port)),
-                    None => return Err(UrlError::UnexpectedPart(url.to_owned())),
+                    None => return Err(UrlError::UnexpectedPart(redacted(url))),
                 },
             }
         } else {
@@ -133,7 +171,7 @@ impl FromStr for BrokerUrl {
             }
         };
         if host.is_empty() {
-            return Err(UrlError::MissingHost(url.to_owned()));
+            return Err(UrlError::MissingHost(redacted(url)));
         }
         let port = match port {
             None => {
@@ -205,6 +243,40 @@ mod tests {
                 .to_string(),
             "mqtt5://h:1"
         );
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        for (url, shown) in [
+            ("mqtt://u:pw@h:1883", "mqtt://u:****@h:1883"),
+            (
+                "mysql://root:s3cr@t@db:3306/x?ssl=1",
+                "mysql://root:****@db:3306/x?ssl=1",
+            ),
+            ("u:pw@h:1883", "u:****@h:1883"),
+            ("mqtts://user@h", "mqtts://user@h"),
+            ("mqtt://h:1883/a@b", "mqtt://h:1883/a@b"),
+            (
+                "sqlite://data/iceplant.db?mode=rwc",
+                "sqlite://data/iceplant.db?mode=rwc",
+            ),
+            ("", ""),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn url_errors_do_not_repeat_the_password() {
+        for url in [
+            "mqtt://u:hunter2@h:1883",
+            "u:hunter2@h:1883",
+            "mqtts://u:hunter2@h/x",
+        ] {
+            let e = parse(url).unwrap_err();
+            assert!(!e.to_string().contains("hunter2"), "{e}");
+            assert!(e.to_string().contains("u:****@h"), "{e}");
+        }
     }
 
     #[test]

@@ -39,9 +39,11 @@ fn id_error(e: &IdError) -> &'static str {
             "topic-structure-namespace-valid-edge-node-id"
         }
         (IdError::ReservedChar { .. }, K::Device) => "topic-structure-namespace-valid-device-id",
-        (IdError::NulChar { .. }, K::Group) => "intro-group-id-chars",
-        (IdError::NulChar { .. }, K::EdgeNode) => "intro-edge-node-id-chars",
-        (IdError::NulChar { .. }, K::Device) => "intro-device-id-chars",
+        // The rest: U+0000, control characters, noncharacters, or more bytes than a topic
+        // can hold.
+        (_, K::Group) => "intro-group-id-chars",
+        (_, K::EdgeNode) => "intro-edge-node-id-chars",
+        (_, K::Device) => "intro-device-id-chars",
     }
 }
 

@@ -34,12 +34,14 @@ impl<'a> TopicRef<'a> {
     /// [`Topic::parse`](super::Topic::parse).
     pub(crate) fn parse(topic: &'a str) -> Result<Self, TopicParseError> {
         // One pass over the bytes: the first five levels, the number of levels, and whether
-        // any character an identifier may not hold appears at all (if none does, checking an
-        // identifier is checking that it is not empty). No allocation.
+        // any byte that may start a character an identifier may not hold appears at all: `+`,
+        // `#`, an ASCII control, or any non-ASCII byte (C1 controls and noncharacters are
+        // multi-byte). If none does, checking an identifier is checking its length. No
+        // allocation.
         let mut levels = [""; 5];
         let mut count = 0usize;
         let mut start = 0usize;
-        let mut reserved = false;
+        let mut suspect = false;
         for (i, b) in topic.bytes().enumerate() {
             match b {
                 b'/' => {
@@ -50,7 +52,7 @@ impl<'a> TopicRef<'a> {
                     count += 1;
                     start = i + 1;
                 }
-                b'+' | b'#' | 0 => reserved = true,
+                b'+' | b'#' | 0..=0x1F | 0x7F..=0xFF => suspect = true,
                 _ => {}
             }
         }
@@ -59,10 +61,15 @@ impl<'a> TopicRef<'a> {
         }
         count += 1;
         let check = |kind: IdKind, id: &str| -> Result<(), IdError> {
-            if reserved {
+            if suspect {
                 id::validate(kind, id)
             } else if id.is_empty() {
                 Err(IdError::Empty { kind })
+            } else if id.len() > id::MAX_ID_BYTES {
+                Err(IdError::TooLong {
+                    kind,
+                    len: id.len(),
+                })
             } else {
                 Ok(())
             }
@@ -189,6 +196,12 @@ mod tests {
             "spBv1.0/STATE/",
             "spBv1.0/STATE/h#",
             "spBv1.0/Zürich/NDATA/Süd",
+            "spBv1.0/a\u{1}b/NCMD/N1",
+            "spBv1.0/G/NDATA/E\u{7f}",
+            "spBv1.0/G/DDATA/E/\u{85}",
+            "spBv1.0/G/DDATA/E/\u{fffe}",
+            "spBv1.0/STATE/h\u{10ffff}",
+            "spBv1.0/G/NDATA/工場",
             "",
             "/",
             "spBv1.0/G/NDATA/E/D/F/G",
@@ -196,6 +209,15 @@ mod tests {
             let borrowed = TopicRef::parse(topic).map(TopicRef::to_owned);
             assert_eq!(borrowed, Topic::parse(topic), "{topic}");
         }
+        // The ASCII fast path checks the length too.
+        let long = format!("spBv1.0/G/NDATA/{}", "e".repeat(id::MAX_ID_BYTES + 1));
+        assert_eq!(
+            TopicRef::parse(&long),
+            Err(TopicParseError::InvalidId(IdError::TooLong {
+                kind: IdKind::EdgeNode,
+                len: id::MAX_ID_BYTES + 1
+            }))
+        );
         assert_eq!(
             TopicRef::parse("spBv1.0/G/DDATA/E/D"),
             Ok(TopicRef::Device {

@@ -41,7 +41,9 @@ mod state;
 
 pub(crate) use borrowed::TopicRef;
 pub use error::TopicParseError;
-pub use id::{DeviceId, EdgeNodeId, GroupId, HostId, IdError, IdKind};
+pub use id::{
+    DeviceId, EdgeNodeId, GroupId, HostId, IdError, IdKind, MAX_ID_BYTES, MAX_TOPIC_BYTES,
+};
 pub use message_type::{DeviceMessageType, MessageType, NodeMessageType};
 pub use state::{StateMessage, StateParseError};
 

@@ -203,6 +203,48 @@ mod tests {
         assert!(e.to_string().contains("{n}"), "{e}");
     }
 
+    // tck-id-intro-group-id-chars, tck-id-intro-edge-node-id-chars, tck-id-intro-device-id-chars,
+    // tck-id-topic-structure-namespace-valid-group-id: ids that cannot go on the wire are
+    // refused when the file is read, naming the entry.
+    #[test]
+    fn ids_that_cannot_go_on_the_wire_are_refused() {
+        for (text, at, rule) in [
+            (
+                "[[plant]]\ngroup = \"a\\u0001b\"\nnode = \"P\"\n",
+                "plant[0]",
+                "tck-id-intro-group-id-chars",
+            ),
+            (
+                "[[plant]]\ngroup = \"G\"\nnode = \"P{n}\\u007f\"\ncount = 2\n",
+                "plant[0]",
+                "tck-id-intro-edge-node-id-chars",
+            ),
+            (
+                "[[node]]\ngroup = \"G/H\"\nnode = \"N\"\n",
+                "node[0]",
+                "tck-id-topic-structure-namespace-valid-group-id",
+            ),
+            (
+                "[[node]]\ngroup = \"G\"\nnode = \"N\"\ndevices = [\"ok\", \"d\\uFFFE\"]\n",
+                "node[0]",
+                "tck-id-intro-device-id-chars",
+            ),
+            (
+                "[[node]]\ngroup = \"G\"\nnode = \"N\"\nprimary_host = \"h#\"\n",
+                "node[0]",
+                "tck-id-host-topic-phid-birth-topic",
+            ),
+        ] {
+            let e = text.parse::<ScenarioConfig>().unwrap_err();
+            let message = e.to_string();
+            assert!(matches!(e, ConfigError::Invalid { .. }), "{message}");
+            assert!(
+                message.starts_with(at) && message.contains(rule),
+                "{text:?}: {message}"
+            );
+        }
+    }
+
     #[test]
     fn missing_file() {
         let e = ScenarioConfig::from_file("/nonexistent/scenario.toml").unwrap_err();

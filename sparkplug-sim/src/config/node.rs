@@ -1,6 +1,7 @@
 //! `[[plant]]` and `[[node]]`: the edge nodes of a scenario.
 
 use serde::Deserialize;
+use sparkplug_b::topic::{DeviceId, EdgeNodeId, GroupId, HostId, IdError};
 
 use super::error::ConfigError;
 use super::generator::GeneratorConfig;
@@ -45,6 +46,17 @@ impl NodeOptions {
                     self.node, self.count
                 ),
             ));
+        }
+        // The ids go on the wire: refuse here, with the entry's place, what the id newtypes
+        // would refuse when the scenario is built (control characters, `+`, `/`, `#`, ...).
+        let invalid = |e: IdError| ConfigError::invalid(at, e.to_string());
+        GroupId::new(self.group.as_str()).map_err(invalid)?;
+        // The first and the last node of the entry: the longest `{n}` is the last one.
+        for n in [1, self.count] {
+            EdgeNodeId::new(self.node_id(n)).map_err(invalid)?;
+        }
+        if let Some(host) = &self.primary_host {
+            HostId::new(host.as_str()).map_err(invalid)?;
         }
         Ok(())
     }
@@ -123,6 +135,7 @@ impl GenericNodeConfig {
     pub(crate) fn check(&self, at: &str) -> Result<(), ConfigError> {
         let mut seen = std::collections::HashSet::new();
         for d in &self.device_names {
+            DeviceId::new(d.as_str()).map_err(|e| ConfigError::invalid(at, e.to_string()))?;
             if !seen.insert(d) {
                 return Err(ConfigError::invalid(
                     at,

@@ -86,8 +86,12 @@ fn build_errors_name_the_problem() {
     let config: ScenarioConfig = dup.parse().unwrap();
     let e = Scenario::from_config(&config, 1, Timestamp::from_millis(T0)).unwrap_err();
     assert!(matches!(e, BuildError::DuplicateNode { .. }), "{e}");
+    // A bad id in a file is refused when it is read (config::tests); one set in code is
+    // refused when the scenario is built.
     let bad_id = "[[node]]\ngroup = \"G/x\"\nnode = \"N\"\n";
-    let config: ScenarioConfig = bad_id.parse().unwrap();
+    assert!(bad_id.parse::<ScenarioConfig>().is_err());
+    let mut config: ScenarioConfig = "[[node]]\ngroup = \"G\"\nnode = \"N\"\n".parse().unwrap();
+    config.nodes[0].options.group = "G/x".to_owned();
     let e = Scenario::from_config(&config, 1, Timestamp::from_millis(T0)).unwrap_err();
     assert!(matches!(e, BuildError::Id { .. }), "{e}");
     let fault = "[[node]]\ngroup = \"G\"\nnode = \"N\"\n[[fault]]\nat_s = 1\nnode = \"Nope\"\nkind = \"skip_seq\"\n";

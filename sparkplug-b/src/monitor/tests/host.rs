@@ -182,6 +182,32 @@ fn topic_structure() {
     assert!(report.edge_nodes.is_empty());
 }
 
+/// tck-id-intro-group-id-chars, tck-id-intro-edge-node-id-chars, tck-id-intro-device-id-chars:
+/// ids with control characters, noncharacters or too many bytes are findings, not edge nodes.
+#[test]
+fn ids_mqtt_does_not_allow() {
+    let mut h = Harness::new();
+    let p = nbirth(0);
+    h.send("spBv1.0/a\u{1}b/NBIRTH/E", &p);
+    h.send("spBv1.0/G/NBIRTH/E\u{85}", &p);
+    h.send("spBv1.0/G/DBIRTH/E/D\u{ffff}", &p);
+    let long = format!(
+        "spBv1.0/G/NBIRTH/{}",
+        "e".repeat(crate::topic::MAX_ID_BYTES + 1)
+    );
+    h.send(&long, &p);
+    assert_eq!(
+        h.ids(),
+        [
+            "intro-group-id-chars",
+            "intro-edge-node-id-chars",
+            "intro-device-id-chars",
+            "intro-edge-node-id-chars"
+        ]
+    );
+    assert!(h.monitor.report().edge_nodes.is_empty());
+}
+
 /// tck-id-case-sensitivity-sparkplug-ids (SHOULD): ids that differ only in case.
 #[test]
 fn case_sensitivity_sparkplug_ids() {

@@ -308,12 +308,15 @@ fn topics_outside_the_rules() {
     let mut host = online(config());
     host.handle_publish(t(1), "spBv1.0/G1/FOO/E1", b"");
     host.handle_publish(t(1), "spBv1.0/G1/NDATA", b"");
+    // tck-id-intro-group-id-chars, tck-id-intro-edge-node-id-chars: ids MQTT does not allow.
+    host.handle_publish(t(1), "spBv1.0/a\u{1}b/NBIRTH/E1", b"");
+    host.handle_publish(t(1), "spBv1.0/G1/NDATA/E\u{fffe}", b"");
     host.handle_publish(t(1), "other/topic", b"");
     host.handle_publish(t(1), "spBv1.0/G1/NCMD/E1", b"\xff");
     host.handle_publish(t(1), "spBv1.0/G1/DCMD/E1/D1", b"\xff");
     let (sent, seen) = drain(&mut host);
     assert!(sent.is_empty());
-    assert_eq!(seen.len(), 2);
+    assert_eq!(seen.len(), 4);
     assert!(seen.iter().all(|ev| matches!(
         ev,
         HostEvent::Violation {
