@@ -223,6 +223,11 @@ impl Spill {
     pub(crate) fn read_offset(&self) -> u64 {
         self.read
     }
+
+    /// The offset after the last frame (where the next one is appended).
+    pub(crate) fn end_offset(&self) -> u64 {
+        self.end
+    }
 }
 
 /// 32-bit FNV-1a: enough to notice a damaged frame.

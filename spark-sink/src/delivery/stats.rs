@@ -27,6 +27,11 @@ pub struct SinkStats {
     /// Records the sink rejected (non-retriable errors), after the batch was split to isolate
     /// them.
     pub rejected_records: u64,
+    /// Rejected records kept in the sink's dead-letter file (the others among
+    /// `rejected_records` are lost: no dead-letter file, or it was full or failed).
+    pub quarantined_records: u64,
+    /// The sink's dead-letter file, once a record was quarantined in it.
+    pub dead_letter_file: Option<std::path::PathBuf>,
     /// Spill frames that did not decode (damaged file), skipped.
     pub corrupt_spill_frames: u64,
     /// Records held in memory now.
@@ -55,6 +60,8 @@ pub(crate) struct Counters {
     pub(crate) replayed_records: AtomicU64,
     pub(crate) dropped_records: AtomicU64,
     pub(crate) rejected_records: AtomicU64,
+    pub(crate) quarantined_records: AtomicU64,
+    pub(crate) dead_letter_file: std::sync::Mutex<Option<std::path::PathBuf>>,
     pub(crate) corrupt_spill_frames: AtomicU64,
     pub(crate) queued_records: AtomicU64,
     pub(crate) spill_bytes: AtomicU64,
@@ -90,6 +97,8 @@ impl Counters {
             replayed_records: self.replayed_records.load(Relaxed),
             dropped_records: self.dropped_records.load(Relaxed),
             rejected_records: self.rejected_records.load(Relaxed),
+            quarantined_records: self.quarantined_records.load(Relaxed),
+            dead_letter_file: self.dead_letter_file.lock().ok().and_then(|p| p.clone()),
             corrupt_spill_frames: self.corrupt_spill_frames.load(Relaxed),
             queued_records: self.queued_records.load(Relaxed),
             spill_bytes: self.spill_bytes.load(Relaxed),

@@ -26,7 +26,7 @@ pub struct ParquetConfig {
     /// zstd compression level (1 = fastest; up to 22). Default 1.
     pub zstd_level: i32,
     /// A string, bytes or JSON value longer than this is refused (the batch is rejected with
-    /// [`SinkError::Rejected`](crate::SinkError::Rejected), and the delivery pipeline isolates
+    /// [`SinkError::RejectedRecords`](crate::SinkError::RejectedRecords), and the delivery pipeline isolates
     /// and counts the sample). Default 16 MiB.
     pub max_value_bytes: usize,
 }

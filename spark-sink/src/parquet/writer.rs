@@ -6,9 +6,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::cells::cell;
 use super::config::ParquetConfig;
-use super::error::ParquetError;
+use super::error::{ParquetError, is_permanent};
 use super::file::{ClosedFile, Columns, PartitionFile};
 use super::partition::{Dataset, PartitionKey, day_of};
+use crate::error::RejectedRecord;
 use crate::record::{Batch, Record};
 
 /// What the writer has done.
@@ -33,8 +34,10 @@ pub struct ParquetStats {
 /// [`ParquetWriter::flush`] and on [`ParquetWriter::close`].
 ///
 /// `write` is all or nothing for rejections: every record is checked (value size, JSON
-/// rendering) before any is appended, and a bad one rejects the batch with its index. An IO
-/// error abandons the file it happened in.
+/// rendering) and every partition file the batch needs is opened before any record is
+/// appended; records that can never be stored (a bad value, a partition path the file system
+/// refuses) reject the batch, naming them. An IO error while appending abandons the file it
+/// happened in.
 pub struct ParquetWriter {
     config: ParquetConfig,
     open: BTreeMap<PartitionKey, PartitionFile>,
@@ -92,26 +95,10 @@ impl ParquetWriter {
             return Err(ParquetError::Closed);
         }
         let prepared = self.prepare(batch)?;
+        self.open_partitions(batch)?;
         let mut last: Option<PartitionKey> = None;
         for (record, prepared) in batch.records.iter().zip(prepared) {
-            let (dataset, group, ts) = match record {
-                Record::Sample(s) => (
-                    Dataset::Samples,
-                    Some(s.source.group.as_str()),
-                    s.timestamp_ms,
-                ),
-                Record::Event(e) => (
-                    Dataset::Events,
-                    e.source.as_deref().map(|s| s.group.as_str()),
-                    e.timestamp_ms,
-                ),
-                Record::Birth(b) => (
-                    Dataset::Births,
-                    Some(b.source.group.as_str()),
-                    b.timestamp_ms,
-                ),
-            };
-            let day = day_of(ts);
+            let (dataset, group, day) = partition_of(record);
             let same = last.as_ref().is_some_and(|k| {
                 k.dataset == dataset && k.day == day && k.group.as_deref() == group
             });
@@ -177,6 +164,13 @@ impl ParquetWriter {
                 continue;
             };
             let rows = file.rows();
+            if rows == 0 {
+                // Opened for a batch that was then rejected: no empty file is published.
+                let tmp = file.tmp_path().to_owned();
+                drop(file);
+                let _ = fs::remove_file(tmp);
+                continue;
+            }
             match file.close() {
                 Ok(done) => {
                     self.stats.files_closed += 1;
@@ -198,18 +192,17 @@ impl ParquetWriter {
         }
     }
 
-    /// Checks every record; the cells and JSON renderings to append.
+    /// Checks every record; the cells and JSON renderings to append, or every record that
+    /// cannot be stored.
     fn prepare<'b>(&self, batch: &'b Batch) -> Result<Vec<Prepared<'b>>, ParquetError> {
         let limit = self.config.max_value_bytes;
-        let reject = |index: usize, reason: String| ParquetError::Rejected { index, reason };
-        batch
-            .records
-            .iter()
-            .enumerate()
-            .map(|(i, record)| match record {
+        let mut rejected = Vec::new();
+        let mut prepared = Vec::with_capacity(batch.len());
+        for (index, record) in batch.records.iter().enumerate() {
+            let result = match record {
                 Record::Sample(s) => cell(s.value.as_ref(), limit)
                     .map(Prepared::Sample)
-                    .map_err(|e| reject(i, format!("{} {}: {e}", s.source, s.metric))),
+                    .map_err(|e| format!("{} {}: {e}", s.source, s.metric)),
                 Record::Event(_) => Ok(Prepared::Event),
                 Record::Birth(b) => b
                     .metrics
@@ -218,12 +211,77 @@ impl ParquetWriter {
                         None => Ok(None),
                         Some(p) => serde_json::to_string(p)
                             .map(Some)
-                            .map_err(|e| reject(i, format!("{} {}: {e}", b.source, m.metric))),
+                            .map_err(|e| format!("{} {}: {e}", b.source, m.metric)),
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map(Prepared::Birth),
+            };
+            match result {
+                Ok(p) => prepared.push(p),
+                Err(reason) => rejected.push(RejectedRecord { index, reason }),
+            }
+        }
+        if rejected.is_empty() {
+            Ok(prepared)
+        } else {
+            Err(ParquetError::Rejected { records: rejected })
+        }
+    }
+
+    /// Opens the file of every partition the batch writes to, before anything is appended, so
+    /// that a partition the file system refuses (a path too long) rejects its records and
+    /// leaves the rest of the batch to be written again, with no row appended twice.
+    fn open_partitions(&mut self, batch: &Batch) -> Result<(), ParquetError> {
+        let mut keys: Vec<PartitionKey> = Vec::new();
+        for record in &batch.records {
+            let (dataset, group, day) = partition_of(record);
+            let known = keys
+                .iter()
+                .rev()
+                .any(|k| k.dataset == dataset && k.day == day && k.group.as_deref() == group);
+            if !known {
+                keys.push(PartitionKey {
+                    dataset,
+                    group: group.map(str::to_owned),
+                    day,
+                });
+            }
+        }
+        let mut refused: Vec<(PartitionKey, String)> = Vec::new();
+        for key in keys {
+            match self.ensure_open(&key) {
+                Ok(()) => {}
+                Err(ParquetError::Io { path, source }) if is_permanent(&source) => {
+                    let reason = format!(
+                        "the partition path {} cannot be created: {source}",
+                        path.display()
+                    );
+                    refused.push((key, reason));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if refused.is_empty() {
+            return Ok(());
+        }
+        let records = batch
+            .records
+            .iter()
+            .enumerate()
+            .filter_map(|(index, record)| {
+                let (dataset, group, day) = partition_of(record);
+                refused
+                    .iter()
+                    .find(|(k, _)| {
+                        k.dataset == dataset && k.day == day && k.group.as_deref() == group
+                    })
+                    .map(|(_, reason)| RejectedRecord {
+                        index,
+                        reason: reason.clone(),
+                    })
             })
-            .collect()
+            .collect();
+        Err(ParquetError::Rejected { records })
     }
 
     fn ensure_open(&mut self, key: &PartitionKey) -> Result<(), ParquetError> {
@@ -253,6 +311,28 @@ impl ParquetWriter {
             tracing::error!(path = %file.tmp_path().display(), rows = file.rows(), "A Parquet file was abandoned after an IO error.");
         }
     }
+}
+
+/// The dataset, group and UTC day a record is archived under.
+fn partition_of(record: &Record) -> (Dataset, Option<&str>, i64) {
+    let (dataset, group, ts) = match record {
+        Record::Sample(s) => (
+            Dataset::Samples,
+            Some(s.source.group.as_str()),
+            s.timestamp_ms,
+        ),
+        Record::Event(e) => (
+            Dataset::Events,
+            e.source.as_deref().map(|s| s.group.as_str()),
+            e.timestamp_ms,
+        ),
+        Record::Birth(b) => (
+            Dataset::Births,
+            Some(b.source.group.as_str()),
+            b.timestamp_ms,
+        ),
+    };
+    (dataset, group, day_of(ts))
 }
 
 impl Drop for ParquetWriter {

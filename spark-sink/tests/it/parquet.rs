@@ -255,7 +255,9 @@ fn oversized_values_reject_the_whole_batch() {
     let err = writer.write(&batch).unwrap_err();
     assert!(err.to_string().contains("record 1"), "{err}");
     let sink_err = err.into_sink_error("parquet");
-    assert!(matches!(sink_err, SinkError::Rejected { .. }));
+    assert!(
+        matches!(sink_err, SinkError::RejectedRecords { ref records, .. } if records.len() == 1 && records[0].index == 1)
+    );
     assert_eq!(
         writer.stats().rows_open,
         0,
