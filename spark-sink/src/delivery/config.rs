@@ -143,7 +143,7 @@ impl DeliveryConfig {
 
     /// Where the dead-letter files go: [`DeliveryConfig::dead_letter_dir`], else the spill
     /// directory.
-    pub(crate) fn dead_letter_dir(&self) -> Option<&PathBuf> {
+    pub(crate) fn dead_letters_in(&self) -> Option<&PathBuf> {
         self.dead_letter_dir.as_ref().or(self.spill_dir.as_ref())
     }
 }

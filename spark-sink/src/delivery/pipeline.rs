@@ -123,7 +123,7 @@ impl Pipeline {
             .into_iter()
             .zip(&lanes)
             .map(|(sink, lane)| {
-                let dead_letter = config.dead_letter_dir().map(|dir| {
+                let dead_letter = config.dead_letters_in().map(|dir| {
                     let path = dir.join(format!("{}.deadletter.jsonl", file_name(&lane.name)));
                     DeadLetter::new(path, &lane.name, config.dead_letter_max_bytes)
                 });
