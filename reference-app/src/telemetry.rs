@@ -20,8 +20,12 @@ pub(crate) struct SinkGauge {
     pub(crate) spill_bytes: u64,
     /// Records dropped (spill full).
     pub(crate) dropped_rows: u64,
-    /// Records the sink refused.
+    /// Records the sink refused (they can never be written).
     pub(crate) rejected_rows: u64,
+    /// Those among them kept in the sink's dead-letter file.
+    pub(crate) quarantined_rows: u64,
+    /// The sink's dead-letter file, once it holds a record.
+    pub(crate) dead_letter_file: Option<std::path::PathBuf>,
     /// How far behind the newest submitted record the sink is, ms.
     pub(crate) lag_ms: u64,
     /// Whether the sink is healthy now.
@@ -144,7 +148,7 @@ impl Telemetry {
             u8::from(self.host_connected.load(Ordering::Relaxed))
         );
         let sinks = self.sinks();
-        let series: [Series; 7] = [
+        let series: [Series; 8] = [
             (
                 "sink_rows_written_total",
                 "counter",
@@ -166,8 +170,14 @@ impl Telemetry {
             (
                 "sink_rejected_rows_total",
                 "counter",
-                "Records refused by each sink.",
+                "Records refused by each sink (they can never be written).",
                 |s| s.rejected_rows,
+            ),
+            (
+                "sink_quarantined_rows_total",
+                "counter",
+                "Records each sink refused that were kept in its dead-letter file.",
+                |s| s.quarantined_rows,
             ),
             (
                 "sink_spill_rows",

@@ -389,8 +389,12 @@ pub(crate) async fn main(config: AppConfig, command: Command) -> Result<()> {
         }
     }
     eprintln!("Shutting down: simulator deaths, host STATE offline, flushing the sinks...");
+    let telemetry = Arc::clone(&running.telemetry);
     running.shutdown().await?;
-    eprintln!("Stopped cleanly.");
+    match status::unwritten(&telemetry) {
+        None => eprintln!("Stopped cleanly."),
+        Some(unwritten) => eprintln!("Stopped. Not everything was written: {unwritten}."),
+    }
     Ok(())
 }
 

@@ -111,6 +111,8 @@ impl Lane {
         Counters::set(&self.counters.queued_records, state.queued_records as u64);
         let spill_bytes = state.spill.as_ref().map_or(0, Spill::pending_bytes);
         Counters::set(&self.counters.spill_bytes, spill_bytes);
+        let spill_records = state.spill.as_ref().map_or(0, Spill::pending_records);
+        Counters::set(&self.counters.spill_records, spill_records);
         Counters::set(&self.counters.sink_down, u64::from(state.sink_down));
     }
 

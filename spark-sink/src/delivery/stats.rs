@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A snapshot of one sink's delivery counters. Counters only grow; gauges (`queued_records`,
-/// `spill_bytes`, `lag_ms`) are the current value.
+/// `spill_bytes`, `spill_records`, `lag_ms`, `sink_down`) are the current value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SinkStats {
@@ -38,6 +38,9 @@ pub struct SinkStats {
     pub queued_records: u64,
     /// Bytes in the spill file not yet replayed.
     pub spill_bytes: u64,
+    /// Records in the spill file not yet replayed (counted from the file at start, so what an
+    /// earlier run left is included).
+    pub spill_records: u64,
     /// For the last write: milliseconds from submission of its oldest batch to the sink's
     /// acceptance.
     pub lag_ms: u64,
@@ -65,6 +68,7 @@ pub(crate) struct Counters {
     pub(crate) corrupt_spill_frames: AtomicU64,
     pub(crate) queued_records: AtomicU64,
     pub(crate) spill_bytes: AtomicU64,
+    pub(crate) spill_records: AtomicU64,
     pub(crate) lag_ms: AtomicU64,
     pub(crate) flushes: AtomicU64,
     pub(crate) sink_down: AtomicU64,
@@ -102,6 +106,7 @@ impl Counters {
             corrupt_spill_frames: self.corrupt_spill_frames.load(Relaxed),
             queued_records: self.queued_records.load(Relaxed),
             spill_bytes: self.spill_bytes.load(Relaxed),
+            spill_records: self.spill_records.load(Relaxed),
             lag_ms: self.lag_ms.load(Relaxed),
             flushes: self.flushes.load(Relaxed),
             sink_down: self.sink_down.load(Relaxed) != 0,
