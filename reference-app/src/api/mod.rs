@@ -13,7 +13,7 @@ mod events;
 mod history;
 mod nodes;
 mod openapi;
-mod ops;
+pub(crate) mod ops;
 mod reports;
 pub(crate) mod time;
 
@@ -169,6 +169,10 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/reports", get(reports::jobs))
         .route("/reports/{job}", get(reports::rows))
         .route("/stream", get(crate::web::stream))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            ops::store_guard,
+        ))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::reads));
     let commands = Router::new()
         .route("/nodes/{group}/{node}/rebirth", post(commands::rebirth))

@@ -234,9 +234,6 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
     let query: Option<Arc<dyn Store>> = store
         .as_ref()
         .map(|s| Arc::new(s.query()) as Arc<dyn Store>);
-    telemetry
-        .store_healthy
-        .store(store.is_some(), Ordering::Relaxed);
 
     if parts.broker {
         let addr = config.mqtt.broker_addr;
@@ -316,6 +313,13 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
         } else {
             state
         };
+        // /readyz and the store-backed routes read the store's health from this probe, so
+        // they answer at once while the database is down.
+        tasks.push(tokio::spawn(api::ops::watch_store(
+            Arc::clone(&telemetry),
+            api::ops::probe(Arc::clone(query)),
+            stop_rx.clone(),
+        )));
         let listener = tokio::net::TcpListener::bind(config.api.addr)
             .await
             .with_context(|| {
