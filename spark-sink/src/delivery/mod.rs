@@ -61,7 +61,7 @@
 //! # }
 //! ```
 
-mod codec;
+pub(crate) mod codec;
 mod config;
 mod dead_letter;
 mod lane;

@@ -9,6 +9,7 @@ use super::config::ParquetConfig;
 use super::error::{ParquetError, is_permanent};
 use super::file::{ClosedFile, Columns, PartitionFile};
 use super::partition::{Dataset, PartitionKey, day_of};
+use super::wal;
 use crate::error::RejectedRecord;
 use crate::record::{Batch, Record};
 
@@ -25,8 +26,14 @@ pub struct ParquetStats {
     pub open_files: u64,
     /// Rows in the open files (durable once they close).
     pub rows_open: u64,
-    /// Rows lost with a file abandoned after an IO error (left as its `.tmp`).
+    /// Rows lost with a file abandoned after an IO error (left as its `.tmp`; with
+    /// [`ParquetConfig::write_ahead`], written again from its log at the next start).
     pub rows_lost: u64,
+    /// Rows of files a crash left open, written again from their write-ahead logs at start.
+    pub rows_recovered: u64,
+    /// `.tmp` files with no write-ahead log found at start and removed (their rows, without a
+    /// footer, cannot be read back).
+    pub orphaned_tmp_removed: u64,
 }
 
 /// Writes batches into the hive-partitioned archive (`docs/PARQUET.md`): one open file per
@@ -60,20 +67,70 @@ enum Prepared<'a> {
 }
 
 impl ParquetWriter {
-    /// A writer under `config.root`, created when missing.
+    /// A writer under `config.root`, created when missing. What a crash left is recovered
+    /// first: the rows of files that never closed are written again from their write-ahead
+    /// logs (into new files, closed before this returns), and `.tmp` files without a log are
+    /// removed.
     pub fn new(config: ParquetConfig) -> Result<Self, ParquetError> {
         fs::create_dir_all(&config.root).map_err(|e| ParquetError::io(&config.root, e))?;
         let started = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        Ok(ParquetWriter {
+        let mut writer = ParquetWriter {
             config,
             open: BTreeMap::new(),
             run: format!("{started}-{}", std::process::id()),
             next_file: 0,
             stats: ParquetStats::default(),
             closed: false,
-        })
+        };
+        writer.recover();
+        Ok(writer)
+    }
+
+    /// Writes again the rows of the files a crash left open (see [`ParquetWriter::new`]).
+    fn recover(&mut self) {
+        let found = wal::recover(&self.config.root);
+        self.stats.orphaned_tmp_removed = found.orphaned_tmp;
+        if found.leftovers.is_empty() {
+            return;
+        }
+        let mut batch = Batch {
+            records: found.records,
+        };
+        let rows = batch.len() as u64;
+        // Records checked before they were logged pass again, unless the limits changed:
+        // those are left out (and logged), the rest written.
+        let mut result = self.write(&batch).map(drop);
+        if let Err(ParquetError::Rejected { records }) = &result {
+            tracing::error!(
+                rejected = records.len(),
+                "Recovered Parquet rows the writer now rejects are left out."
+            );
+            let bad: std::collections::HashSet<usize> = records.iter().map(|r| r.index).collect();
+            let mut i = 0;
+            batch.records.retain(|_| {
+                i += 1;
+                !bad.contains(&(i - 1))
+            });
+            result = self.write(&batch).map(drop);
+        }
+        match result.and_then(|()| self.flush().map(drop)) {
+            Ok(()) => {
+                for path in &found.leftovers {
+                    let _ = fs::remove_file(path);
+                }
+                self.stats.rows_recovered = batch.len() as u64;
+                tracing::info!(
+                    rows,
+                    logs = found.leftovers.len(),
+                    "Parquet rows a crash left in open files were written again from their write-ahead logs."
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "The Parquet rows a crash left could not be written again; their logs are kept for the next start.");
+            }
+        }
     }
 
     /// The configuration.
@@ -96,6 +153,7 @@ impl ParquetWriter {
         }
         let prepared = self.prepare(batch)?;
         self.open_partitions(batch)?;
+        let marks = self.log_ahead(batch)?;
         let mut last: Option<PartitionKey> = None;
         for (record, prepared) in batch.records.iter().zip(prepared) {
             let (dataset, group, day) = partition_of(record);
@@ -124,7 +182,8 @@ impl ParquetWriter {
             let batch_rows = self.config.write_batch_rows;
             if let Err(e) = file.maybe_encode(batch_rows) {
                 let key = key.clone();
-                self.abandon(&key);
+                let mark = marks.iter().find(|(k, _)| *k == key).map(|(_, m)| *m);
+                self.abandon(&key, mark);
                 return Err(e);
             }
         }
@@ -163,11 +222,16 @@ impl ParquetWriter {
             let Some(file) = self.open.remove(&key) else {
                 continue;
             };
+            let mut file = file;
             let rows = file.rows();
             if rows == 0 {
                 // Opened for a batch that was then rejected: no empty file is published.
                 let tmp = file.tmp_path().to_owned();
+                let wal = file.wal.take();
                 drop(file);
+                if let Some(wal) = wal {
+                    wal.remove();
+                }
                 let _ = fs::remove_file(tmp);
                 continue;
             }
@@ -303,13 +367,63 @@ impl ParquetWriter {
         Ok(())
     }
 
-    /// Drops a file after an IO error: its rows are lost, its temporary file stays for
-    /// inspection.
-    fn abandon(&mut self, key: &PartitionKey) {
-        if let Some(file) = self.open.remove(key) {
+    /// Drops a file after an IO error: its rows are lost to this run. Its log, cut back to
+    /// `mark` (before the failed batch, which the caller writes again), stays with the
+    /// temporary file, and the next start writes those rows again.
+    fn abandon(&mut self, key: &PartitionKey, mark: Option<u64>) {
+        if let Some(mut file) = self.open.remove(key) {
             self.stats.rows_lost += file.rows();
+            if let (Some(wal), Some(mark)) = (file.wal.as_mut(), mark) {
+                let _ = wal.truncate(mark);
+            }
             tracing::error!(path = %file.tmp_path().display(), rows = file.rows(), "A Parquet file was abandoned after an IO error.");
         }
+    }
+
+    /// Appends each partition's records of the batch to its file's write-ahead log, before
+    /// anything is appended to the files; returns each log's length before the batch. A
+    /// failure cuts the logs back and fails the write. (A batch over more partitions than
+    /// may be open at once logs those it can; the others' rows are durable when their file
+    /// closes.)
+    fn log_ahead(&mut self, batch: &Batch) -> Result<Vec<(PartitionKey, u64)>, ParquetError> {
+        if !self.config.write_ahead {
+            return Ok(Vec::new());
+        }
+        let mut groups: Vec<(PartitionKey, Vec<&Record>)> = Vec::new();
+        for record in &batch.records {
+            let (dataset, group, day) = partition_of(record);
+            let at = groups.iter().rposition(|(k, _)| {
+                k.dataset == dataset && k.day == day && k.group.as_deref() == group
+            });
+            match at {
+                Some(at) => groups[at].1.push(record),
+                None => groups.push((
+                    PartitionKey {
+                        dataset,
+                        group: group.map(str::to_owned),
+                        day,
+                    },
+                    vec![record],
+                )),
+            }
+        }
+        let mut marks: Vec<(PartitionKey, u64)> = Vec::new();
+        for (key, records) in groups {
+            let Some(wal) = self.open.get_mut(&key).and_then(|f| f.wal.as_mut()) else {
+                continue;
+            };
+            let mark = wal.len();
+            if let Err(e) = wal.append(&records) {
+                for (key, mark) in &marks {
+                    if let Some(wal) = self.open.get_mut(key).and_then(|f| f.wal.as_mut()) {
+                        let _ = wal.truncate(*mark);
+                    }
+                }
+                return Err(e);
+            }
+            marks.push((key, mark));
+        }
+        Ok(marks)
     }
 }
 
