@@ -177,6 +177,14 @@ impl App {
             .sum()
     }
 
+    /// A series of `/metrics` without labels.
+    async fn unlabelled_metric(&self, name: &str) -> u64 {
+        let text = get(self.api, "/metrics").await.body;
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("iceplant_{name} "))?.parse().ok())
+            .unwrap_or(u64::MAX)
+    }
+
     /// Waits until the spill is replayed and the store has caught up.
     async fn settled(&self) {
         let start = Instant::now();
@@ -453,7 +461,18 @@ async fn kill_9_loses_only_the_documented_window() {
             let from = Instant::now();
             tokio::time::sleep(Duration::from_secs(2)).await;
             proxy.cut();
-            tokio::time::sleep(Duration::from_secs(4)).await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            // Issue 12: readiness and the store-backed routes answer within a second while
+            // the database hangs (the pool would wait 10 s for a connection).
+            for path in ["/readyz", "/api/v1/nodes"] {
+                let asked = Instant::now();
+                let response = get(app.api, path).await;
+                let took = asked.elapsed();
+                assert_eq!(response.status, 503, "{path}: {}", response.body);
+                assert!(took < Duration::from_secs(1), "{path} took {took:?}");
+            }
+            assert_eq!(app.unlabelled_metric("store_up").await, 0);
+            tokio::time::sleep(Duration::from_secs(2)).await;
             let restart = || {
                 proxy.restore();
                 spawn()
