@@ -4,3 +4,4 @@
 mod crash;
 mod e2e;
 mod http;
+mod quarantine;
