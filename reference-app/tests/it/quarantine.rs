@@ -113,7 +113,11 @@ async fn a_300_byte_group_id_is_quarantined_by_sql_and_archived_by_parquet() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len() as u64, rejected, "every rejected record is quarantined");
+    assert_eq!(
+        lines.len() as u64,
+        rejected,
+        "every rejected record is quarantined"
+    );
     let kinds: Vec<String> = lines
         .iter()
         .map(|l| format!("{} {}", l["record"]["type"], l["record"]["kind"]))

@@ -1,8 +1,8 @@
 //! The dead-letter file: records a sink can never write, with the reason, kept for an operator.
 //!
 //! One file per sink, `<dead_letter_dir>/<sink name>.deadletter.jsonl`, appended to and never
-//! rewritten. Each line is one JSON object (JSON Lines), written whole with one `write` and
-//! made durable (`fsync`) before the record counts as quarantined:
+//! rewritten. Each line is one JSON object (JSON Lines), written whole with one `write`, and
+//! made durable (`fsync`) once the batch it came from is settled:
 //!
 //! ```text
 //! {"quarantined_at_ms": 1700000000123, "sink": "parquet", "reason": "…",
@@ -12,7 +12,7 @@
 //!             "seq": 7, "bd_seq": 2, "received_at_ms": 1700000000005}}
 //! ```
 //!
-//! (one line in the file). `record.type` is `sample`, `birth` (with `bd_seq`, `timestamp_ms`,
+//! (one line in the file; the lines of one write are synced together). `record.type` is `sample`, `birth` (with `bd_seq`, `timestamp_ms`,
 //! `received_at_ms` and `metrics`: `[{name, alias, datatype, datatype_name, properties}]`) or
 //! `event` (`kind`, `detail`, `bd_seq`, `timestamp_ms`; `group`/`node`/`device` null when the
 //! event names no source). Values use the JSON rendering of `docs/JSON.md`. A line cut short
@@ -59,6 +59,8 @@ pub(crate) struct DeadLetter {
     file: Option<File>,
     len: u64,
     max_bytes: u64,
+    /// Lines were written since the last [`DeadLetter::sync`].
+    unsynced: bool,
 }
 
 impl DeadLetter {
@@ -70,6 +72,7 @@ impl DeadLetter {
             file: None,
             len,
             max_bytes,
+            unsynced: false,
         }
     }
 
@@ -78,7 +81,7 @@ impl DeadLetter {
         &self.path
     }
 
-    /// Appends one line for `record` and syncs it.
+    /// Appends one line for `record` (durable at the next [`DeadLetter::sync`]).
     pub(crate) fn append(
         &mut self,
         record: &Record,
@@ -118,8 +121,20 @@ impl DeadLetter {
             return Ok(());
         };
         file.write_all(line.as_bytes()).map_err(io)?;
-        file.sync_data().map_err(io)?;
         self.len += line.len() as u64;
+        self.unsynced = true;
+        Ok(())
+    }
+
+    /// Makes the lines written so far durable.
+    pub(crate) fn sync(&mut self) -> Result<(), DeadLetterError> {
+        if let (true, Some(file)) = (self.unsynced, self.file.as_ref()) {
+            file.sync_data().map_err(|source| DeadLetterError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        }
+        self.unsynced = false;
         Ok(())
     }
 }
@@ -230,6 +245,7 @@ mod tests {
         });
         dl.append(&record, "too odd", 7).unwrap();
         dl.append(&record, "again", 8).unwrap();
+        dl.sync().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<Json> = text
             .lines()

@@ -133,6 +133,7 @@ impl Pipeline {
                     config: config.clone(),
                     deadline: Arc::clone(&deadline),
                     dead_letter,
+                    quarantine_log: Default::default(),
                 };
                 runtime.spawn(worker.run())
             })

@@ -39,6 +39,59 @@ pub(crate) struct Worker {
     pub(crate) deadline: Arc<tokio::sync::OnceCell<Instant>>,
     /// Where the records the sink can never write go.
     pub(crate) dead_letter: Option<DeadLetter>,
+    /// Bounds the log lines a flood of quarantined records costs.
+    pub(crate) quarantine_log: LogBudget,
+}
+
+/// A budget of log lines per minute: a flood of bad records writes them all to the
+/// dead-letter file, but only the first few to the log, and then one summary line.
+#[derive(Debug)]
+pub(crate) struct LogBudget {
+    window: Instant,
+    logged: u32,
+    suppressed: u64,
+}
+
+impl Default for LogBudget {
+    fn default() -> Self {
+        LogBudget {
+            window: Instant::now(),
+            logged: 0,
+            suppressed: 0,
+        }
+    }
+}
+
+impl LogBudget {
+    /// Lines per minute.
+    const PER_MINUTE: u32 = 20;
+
+    /// Whether one more line may be logged now.
+    fn admit(&mut self) -> bool {
+        if self.window.elapsed() >= std::time::Duration::from_secs(60) {
+            self.window = Instant::now();
+            self.logged = 0;
+        }
+        if self.logged < Self::PER_MINUTE {
+            self.logged += 1;
+            true
+        } else {
+            self.suppressed += 1;
+            false
+        }
+    }
+
+    /// Logs how many lines were left out, if any.
+    fn flush(&mut self, sink: &str) {
+        if self.suppressed > 0 {
+            tracing::warn!(
+                sink,
+                more = self.suppressed,
+                "More records the sink cannot write were quarantined (not logged one by one; see the dead-letter file)."
+            );
+            self.suppressed = 0;
+        }
+    }
 }
 
 impl Worker {
@@ -128,6 +181,18 @@ impl Worker {
     /// still holds, to the spill file ([`Delivery::Diverted`]) instead of retrying it from
     /// memory.
     async fn deliver(&mut self, batch: Batch, oldest_ms: i64, divert: bool) -> Delivery {
+        let delivery = self.deliver_pieces(batch, oldest_ms, divert).await;
+        if let Some(dead_letter) = self.dead_letter.as_mut() {
+            if let Err(e) = dead_letter.sync() {
+                tracing::error!(sink = %self.lane.name, error = %e, "The dead-letter file could not be synced.");
+                self.lane.counters.error(e.to_string());
+            }
+        }
+        self.quarantine_log.flush(&self.lane.name);
+        delivery
+    }
+
+    async fn deliver_pieces(&mut self, batch: Batch, oldest_ms: i64, divert: bool) -> Delivery {
         let mut pieces = vec![batch.records];
         while let Some(records) = pieces.pop() {
             let piece = Batch { records };
@@ -223,7 +288,9 @@ impl Worker {
                 if let Ok(mut file) = c.dead_letter_file.lock() {
                     file.get_or_insert_with(|| dead_letter.path().to_owned());
                 }
-                tracing::warn!(sink = %self.lane.name, record = %describe_record(record), %reason, file = %dead_letter.path().display(), "A record the sink cannot write was quarantined.");
+                if self.quarantine_log.admit() {
+                    tracing::warn!(sink = %self.lane.name, record = %describe_record(record), %reason, file = %dead_letter.path().display(), "A record the sink cannot write was quarantined.");
+                }
             }
             Err(e) => {
                 tracing::error!(sink = %self.lane.name, record = %describe_record(record), %reason, error = %e, "A record the sink cannot write was dropped: it could not be quarantined.");
@@ -443,5 +510,21 @@ fn describe_record(record: &Record) -> String {
             Some(source) => format!("event {} of {source}", e.kind.name()),
             None => format!("event {}", e.kind.name()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flood_of_quarantined_records_logs_twenty_lines_a_minute() {
+        let mut budget = LogBudget::default();
+        let admitted = (0..100).filter(|_| budget.admit()).count();
+        assert_eq!((admitted, budget.suppressed), (20, 80));
+        budget.flush("db");
+        assert_eq!(budget.suppressed, 0);
+        tokio::time::advance(std::time::Duration::from_secs(61)).await;
+        assert!(budget.admit(), "a new minute, a new budget");
     }
 }
