@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
 
 /// What one sink has done, as its delivery task last reported.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,12 +20,88 @@ pub(crate) struct SinkGauge {
     pub(crate) spill_bytes: u64,
     /// Records dropped (spill full).
     pub(crate) dropped_rows: u64,
-    /// Records the sink refused.
+    /// Records the sink refused (they can never be written).
     pub(crate) rejected_rows: u64,
+    /// Those among them kept in the sink's dead-letter file.
+    pub(crate) quarantined_rows: u64,
+    /// The sink's dead-letter file, once it holds a record.
+    pub(crate) dead_letter_file: Option<std::path::PathBuf>,
     /// How far behind the newest submitted record the sink is, ms.
     pub(crate) lag_ms: u64,
     /// Whether the sink is healthy now.
     pub(crate) healthy: bool,
+}
+
+/// The SQL store's health as a background probe last saw it, so `/readyz` and the
+/// store-backed routes answer at once when the database is down instead of waiting for the
+/// pool's acquire timeout (issue 12).
+#[derive(Debug, Default)]
+pub(crate) struct StoreHealth {
+    /// 0: never probed (no probe runs in this process), 1: up, 2: down.
+    state: AtomicU8,
+    /// Why the last probe failed.
+    error: Mutex<Option<String>>,
+    /// Probes that failed.
+    failures: AtomicU64,
+    /// Woken when the store goes down, for the requests waiting on it.
+    went_down: tokio::sync::Notify,
+}
+
+impl StoreHealth {
+    const UP: u8 = 1;
+    const DOWN: u8 = 2;
+
+    /// Records a probe's outcome.
+    pub(crate) fn set(&self, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                let was = self.state.swap(Self::UP, Ordering::Relaxed);
+                if was == Self::DOWN {
+                    tracing::info!("The SQL store answers again.");
+                }
+            }
+            Err(e) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                let was = self.state.swap(Self::DOWN, Ordering::Relaxed);
+                if was != Self::DOWN {
+                    tracing::warn!(error = %e, "The SQL store does not answer.");
+                }
+                if let Ok(mut error) = self.error.lock() {
+                    *error = Some(e);
+                }
+                self.went_down.notify_waiters();
+            }
+        }
+    }
+
+    /// `None` before the first probe (or when none runs); else whether the store answered,
+    /// and why not.
+    pub(crate) fn get(&self) -> Option<Result<(), String>> {
+        match self.state.load(Ordering::Relaxed) {
+            Self::UP => Some(Ok(())),
+            Self::DOWN => Some(Err(self
+                .error
+                .lock()
+                .ok()
+                .and_then(|e| e.clone())
+                .unwrap_or_default())),
+            _ => None,
+        }
+    }
+
+    /// Waits until a probe finds the store down (returns at once when it is down now).
+    pub(crate) async fn down(&self) -> String {
+        loop {
+            let notified = self.went_down.notified();
+            tokio::pin!(notified);
+            // Registered before the state is read: a failure in between is not missed.
+            notified.as_mut().enable();
+            if let Some(Err(e)) = self.get() {
+                return e;
+            }
+            notified.await;
+        }
+    }
 }
 
 /// One per-sink Prometheus series: name, type, help, and how to read it off a gauge.
@@ -57,8 +133,8 @@ pub(crate) struct Telemetry {
     pub(crate) nodes_online: AtomicI64,
     /// Whether the host application is connected (gauge).
     pub(crate) host_connected: AtomicBool,
-    /// Whether the SQL store answered its last health check (gauge).
-    pub(crate) store_healthy: AtomicBool,
+    /// The SQL store's health, as the background probe last saw it (gauge).
+    pub(crate) store: StoreHealth,
     /// The sinks, as last reported.
     pub(crate) sinks: Mutex<Vec<SinkGauge>>,
 }
@@ -143,8 +219,21 @@ impl Telemetry {
              # TYPE iceplant_host_connected gauge\niceplant_host_connected {}",
             u8::from(self.host_connected.load(Ordering::Relaxed))
         );
+        let store_up = matches!(self.store.get(), Some(Ok(())));
+        let _ = writeln!(
+            out,
+            "# HELP iceplant_store_up Whether the SQL store answered its last health probe.\n\
+             # TYPE iceplant_store_up gauge\niceplant_store_up {}",
+            u8::from(store_up)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP iceplant_store_probe_failures_total Health probes the SQL store did not answer in time.\n\
+             # TYPE iceplant_store_probe_failures_total counter\niceplant_store_probe_failures_total {}",
+            self.store.failures.load(Ordering::Relaxed)
+        );
         let sinks = self.sinks();
-        let series: [Series; 7] = [
+        let series: [Series; 8] = [
             (
                 "sink_rows_written_total",
                 "counter",
@@ -166,8 +255,14 @@ impl Telemetry {
             (
                 "sink_rejected_rows_total",
                 "counter",
-                "Records refused by each sink.",
+                "Records refused by each sink (they can never be written).",
                 |s| s.rejected_rows,
+            ),
+            (
+                "sink_quarantined_rows_total",
+                "counter",
+                "Records each sink refused that were kept in its dead-letter file.",
+                |s| s.quarantined_rows,
             ),
             (
                 "sink_spill_rows",

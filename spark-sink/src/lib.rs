@@ -20,7 +20,7 @@ mod record;
 mod sink;
 pub mod sql;
 
-pub use error::SinkError;
+pub use error::{RejectedRecord, SinkError};
 pub use from_host::{BuilderStats, RecordBuilder};
 pub use query::{
     BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow, Page,

@@ -5,9 +5,10 @@
 //! replayed batch stores nothing twice; [`MemoryHandle::duplicates`] counts the samples that
 //! arrived again. Faults: [`MemoryHandle::set_down`] (every write fails, retriably),
 //! [`MemoryHandle::fail_next`] (the next `n` writes fail), [`MemoryHandle::set_delay`] (a slow
-//! sink) and [`MemoryHandle::reject_metric`] (a batch holding that metric is rejected, like a
-//! value the schema cannot hold). A failed write stores nothing, like a rolled-back
-//! transaction.
+//! sink), [`MemoryHandle::reject_metric`] (a batch holding that metric is rejected with
+//! [`SinkError::RejectedRecords`] naming those samples, like a value the schema cannot hold) and
+//! [`MemoryHandle::reject_metric_unnamed`] (the same, as a [`SinkError::Rejected`] that names
+//! no record). A failed write stores nothing, like a rolled-back transaction.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::error::SinkError;
+use crate::error::{RejectedRecord, SinkError};
 use crate::record::{Batch, Birth, Event, Record, Sample, Source};
 use crate::sink::Sink;
 
@@ -36,6 +37,7 @@ struct State {
     fail_next: u64,
     delay: Duration,
     reject_metric: Option<String>,
+    reject_unnamed: bool,
 }
 
 /// The sink; see the [module docs](self).
@@ -145,9 +147,20 @@ impl MemoryHandle {
         self.lock().delay = delay;
     }
 
-    /// A write holding a sample of this metric is rejected (not retriable).
+    /// A write holding a sample of this metric is rejected (not retriable), naming each such
+    /// sample ([`SinkError::RejectedRecords`]).
     pub fn reject_metric(&self, metric: Option<&str>) {
-        self.lock().reject_metric = metric.map(str::to_owned);
+        let mut state = self.lock();
+        state.reject_metric = metric.map(str::to_owned);
+        state.reject_unnamed = false;
+    }
+
+    /// A write holding a sample of this metric is rejected (not retriable) with a
+    /// [`SinkError::Rejected`] that does not say which record is at fault.
+    pub fn reject_metric_unnamed(&self, metric: Option<&str>) {
+        let mut state = self.lock();
+        state.reject_metric = metric.map(str::to_owned);
+        state.reject_unnamed = true;
     }
 }
 
@@ -174,11 +187,31 @@ impl Sink for MemorySink {
             return Err(self.unavailable("scripted fault"));
         }
         if let Some(bad) = &state.reject_metric {
-            if let Some(s) = batch.samples().find(|s| &*s.metric == bad.as_str()) {
+            let rejected: Vec<RejectedRecord> = batch
+                .records
+                .iter()
+                .enumerate()
+                .filter_map(|(index, r)| match r {
+                    Record::Sample(s) if &*s.metric == bad.as_str() => Some(RejectedRecord {
+                        index,
+                        reason: format!("{} {} cannot be stored", s.source, s.metric),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            if let Some(first) = rejected.first() {
                 state.failed_writes += 1;
-                return Err(SinkError::Rejected {
-                    sink: self.name.clone(),
-                    message: format!("{} {} cannot be stored", s.source, s.metric),
+                let sink = self.name.clone();
+                return Err(if state.reject_unnamed {
+                    SinkError::Rejected {
+                        sink,
+                        message: first.reason.clone(),
+                    }
+                } else {
+                    SinkError::RejectedRecords {
+                        sink,
+                        records: rejected,
+                    }
                 });
             }
         }

@@ -15,7 +15,7 @@ mod history;
 mod ids;
 mod nodes;
 mod openapi;
-mod ops;
+pub(crate) mod ops;
 mod paging;
 mod reports;
 pub(crate) mod time;
@@ -184,6 +184,11 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/reports", get(reports::jobs))
         .route("/reports/{job}", get(reports::rows))
         .route("/stream", get(crate::web::stream))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            ops::store_guard,
+        ))
+        // Outside the store guard: a request with a bad id is refused before the store is asked.
         .route_layer(middleware::from_fn(ids::checked))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::reads));
     let commands = Router::new()

@@ -1,6 +1,7 @@
 //! The app's sinks behind spark-sink's delivery pipeline: the SQL store and, unless turned off,
 //! the Parquet archive, each with its own queue and a spill file in `<data_dir>/spill`, so a
-//! store that goes away loses nothing while the spill has room.
+//! store that goes away loses nothing while the spill has room. Records a sink can never
+//! write go to its dead-letter file, `<data_dir>/dead-letter/<sink>.deadletter.jsonl`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,10 @@ use crate::telemetry::{SinkGauge, Telemetry};
 
 /// The most a sink's spill file may hold before the newest batches are dropped (and counted).
 const SPILL_MAX_BYTES: u64 = 4 << 30;
+
+/// The most a sink's dead-letter file may hold; a rejected record beyond it is only counted
+/// and logged.
+const DEAD_LETTER_MAX_BYTES: u64 = 256 << 20;
 
 /// The running delivery layer.
 pub(crate) struct Delivery {
@@ -45,10 +50,12 @@ fn gauges(stats: Vec<SinkStats>) -> Vec<SinkGauge> {
             name: s.sink,
             rows_written: s.records_written,
             retries: s.retries,
-            spilled_rows: s.spilled_records.saturating_sub(s.replayed_records),
+            spilled_rows: s.spill_records,
             spill_bytes: s.spill_bytes,
             dropped_rows: s.dropped_records,
             rejected_rows: s.rejected_records,
+            quarantined_rows: s.quarantined_records,
+            dead_letter_file: s.dead_letter_file,
             lag_ms: s.lag_ms,
             healthy: !s.sink_down,
         })
@@ -71,6 +78,10 @@ impl Delivery {
         }
         let delivery = DeliveryConfig::default()
             .with_spill(config.storage.spill_dir(), SPILL_MAX_BYTES)
+            .with_dead_letter(
+                config.storage.data_dir.join("dead-letter"),
+                DEAD_LETTER_MAX_BYTES,
+            )
             .with_flush_interval(Some(Duration::from_secs(30)));
         let pipeline =
             Arc::new(Pipeline::new(delivery, sinks).context("cannot start the delivery pipeline")?);

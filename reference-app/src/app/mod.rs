@@ -236,9 +236,6 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
     let query: Option<Arc<dyn Store>> = store
         .as_ref()
         .map(|s| Arc::new(s.query()) as Arc<dyn Store>);
-    telemetry
-        .store_healthy
-        .store(store.is_some(), Ordering::Relaxed);
 
     if parts.broker {
         let addr = config.mqtt.broker_addr;
@@ -319,6 +316,13 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
         } else {
             state
         };
+        // /readyz and the store-backed routes read the store's health from this probe, so
+        // they answer at once while the database is down.
+        tasks.push(tokio::spawn(api::ops::watch_store(
+            Arc::clone(&telemetry),
+            api::ops::probe(Arc::clone(query)),
+            stop_rx.clone(),
+        )));
         let listener = tokio::net::TcpListener::bind(config.api.addr)
             .await
             .with_context(|| {
@@ -389,8 +393,12 @@ pub(crate) async fn main(config: AppConfig, command: Command) -> Result<()> {
         }
     }
     eprintln!("Shutting down: simulator deaths, host STATE offline, flushing the sinks...");
+    let telemetry = Arc::clone(&running.telemetry);
     running.shutdown().await?;
-    eprintln!("Stopped cleanly.");
+    match status::unwritten(&telemetry) {
+        None => eprintln!("Stopped cleanly."),
+        Some(unwritten) => eprintln!("Stopped. Not everything was written: {unwritten}."),
+    }
     Ok(())
 }
 

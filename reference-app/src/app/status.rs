@@ -74,5 +74,81 @@ pub(crate) fn line(
     if spilled > 0 {
         text.push_str(&format!(" | spilled {spilled}"));
     }
+    let rejected: u64 = sinks.iter().map(|s| s.rejected_rows).sum();
+    if rejected > 0 {
+        let quarantined: u64 = sinks.iter().map(|s| s.quarantined_rows).sum();
+        text.push_str(&format!(
+            " | rejected {rejected} (quarantined {quarantined})"
+        ));
+    }
     text
+}
+
+/// What the sinks could not write, in words, once they are closed; `None` when they wrote
+/// everything. Printed at shutdown instead of "Stopped cleanly".
+pub(crate) fn unwritten(telemetry: &Telemetry) -> Option<String> {
+    let mut parts = Vec::new();
+    for s in telemetry.sinks() {
+        if s.quarantined_rows > 0 {
+            let file = s
+                .dead_letter_file
+                .as_ref()
+                .map_or_else(String::new, |f| format!(" in {}", f.display()));
+            parts.push(format!(
+                "{}: {} record(s) it cannot write quarantined{file}",
+                s.name, s.quarantined_rows
+            ));
+        }
+        let lost = s.rejected_rows.saturating_sub(s.quarantined_rows);
+        if lost > 0 {
+            parts.push(format!(
+                "{}: {lost} record(s) it cannot write lost (the dead-letter file failed or was full)",
+                s.name
+            ));
+        }
+        if s.dropped_rows > 0 {
+            parts.push(format!(
+                "{}: {} record(s) dropped (queue and spill full)",
+                s.name, s.dropped_rows
+            ));
+        }
+        if s.spilled_rows > 0 {
+            parts.push(format!(
+                "{}: {} record(s) left in the spill file for the next run",
+                s.name, s.spilled_rows
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::SinkGauge;
+
+    #[test]
+    fn shutdown_names_what_was_not_written() {
+        let t = Telemetry::default();
+        t.set_sinks(vec![SinkGauge {
+            name: "sqlite".into(),
+            rows_written: 10,
+            ..SinkGauge::default()
+        }]);
+        assert_eq!(unwritten(&t), None);
+        assert!(!line(&t, None).contains("rejected"));
+        t.set_sinks(vec![SinkGauge {
+            name: "parquet".into(),
+            rejected_rows: 3,
+            quarantined_rows: 2,
+            dead_letter_file: Some("data/dead-letter/parquet.deadletter.jsonl".into()),
+            spilled_rows: 5,
+            ..SinkGauge::default()
+        }]);
+        let text = unwritten(&t).unwrap();
+        assert!(text.contains("parquet: 2 record(s) it cannot write quarantined in data/dead-letter/parquet.deadletter.jsonl"), "{text}");
+        assert!(text.contains("1 record(s) it cannot write lost"), "{text}");
+        assert!(text.contains("5 record(s) left in the spill"), "{text}");
+        assert!(line(&t, None).contains("rejected 3 (quarantined 2)"));
+    }
 }

@@ -51,10 +51,20 @@ pub(crate) enum CodecError {
 
 /// Encodes a batch, submitted at `submitted_at_ms`, appending to `out`.
 pub(crate) fn encode_batch(batch: &Batch, submitted_at_ms: i64, out: &mut Vec<u8>) {
+    encode_records(
+        &batch.records.iter().collect::<Vec<_>>(),
+        submitted_at_ms,
+        out,
+    );
+}
+
+/// Encodes records as one batch (the Parquet write-ahead logs keep a batch's records of one
+/// partition without copying them).
+pub(crate) fn encode_records(records: &[&Record], submitted_at_ms: i64, out: &mut Vec<u8>) {
     let mut w = W(out);
     w.i64(submitted_at_ms);
-    w.u32(batch.records.len() as u32);
-    for record in &batch.records {
+    w.u32(records.len() as u32);
+    for &record in records {
         match record {
             Record::Sample(s) => {
                 w.u8(1);

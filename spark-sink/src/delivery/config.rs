@@ -40,6 +40,21 @@ pub struct DeliveryConfig {
     /// At shutdown, how long a sink that fails may keep retrying before what it still holds
     /// goes to its spill file (or is dropped and counted). Default 10 s.
     pub shutdown_timeout: Duration,
+    /// A write from memory that has not finished after this long, or that failed with an
+    /// error worth retrying, sends what memory holds to the spill file at once (with a spill
+    /// directory), so a crash while the sink is down or stalled loses no more than the spill
+    /// file's `fsync` interval. The stalled write still runs; when it succeeds, its copy in
+    /// the spill is consumed without a second write where it can be. Default 2 s (well under
+    /// a SQL pool's 10 s acquire timeout).
+    pub stall_timeout: Duration,
+    /// The directory of the dead-letter files (`<sink name>.deadletter.jsonl`, the records a
+    /// sink can never write, with the reason); `None`: the spill directory, and without one
+    /// no dead-letter file (rejected records are then only counted and logged).
+    /// Default `None`.
+    pub dead_letter_dir: Option<PathBuf>,
+    /// The most bytes a sink's dead-letter file may hold; a rejected record that does not fit
+    /// is counted and logged but not kept. Default 256 MiB.
+    pub dead_letter_max_bytes: u64,
 }
 
 impl Default for DeliveryConfig {
@@ -55,6 +70,9 @@ impl Default for DeliveryConfig {
             spill_max_bytes: 1 << 30,
             flush_interval: None,
             shutdown_timeout: Duration::from_secs(10),
+            stall_timeout: Duration::from_secs(2),
+            dead_letter_dir: None,
+            dead_letter_max_bytes: 256 << 20,
         }
     }
 }
@@ -108,5 +126,24 @@ impl DeliveryConfig {
     pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
+    }
+
+    /// Sets [`DeliveryConfig::stall_timeout`].
+    pub fn with_stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = timeout;
+        self
+    }
+
+    /// Sets [`DeliveryConfig::dead_letter_dir`] and [`DeliveryConfig::dead_letter_max_bytes`].
+    pub fn with_dead_letter(mut self, dir: impl Into<PathBuf>, max_bytes: u64) -> Self {
+        self.dead_letter_dir = Some(dir.into());
+        self.dead_letter_max_bytes = max_bytes;
+        self
+    }
+
+    /// Where the dead-letter files go: [`DeliveryConfig::dead_letter_dir`], else the spill
+    /// directory.
+    pub(crate) fn dead_letters_in(&self) -> Option<&PathBuf> {
+        self.dead_letter_dir.as_ref().or(self.spill_dir.as_ref())
     }
 }

@@ -18,7 +18,11 @@
 //! ```
 //!
 //! Without a spill file a batch still goes to memory while the sink is down, as long as the
-//! queue has room.
+//! queue has room. With one, the sink's task also moves what memory holds to the spill file
+//! as soon as a write from memory fails or stalls (`worker.rs`): the spill is the durable
+//! place for anything not yet written. Those batches go after the frames already spilled, so
+//! when the queue was full at that moment, older batches are replayed after newer ones (the
+//! sinks key samples by metric time, so nothing is stored differently).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -111,6 +115,8 @@ impl Lane {
         Counters::set(&self.counters.queued_records, state.queued_records as u64);
         let spill_bytes = state.spill.as_ref().map_or(0, Spill::pending_bytes);
         Counters::set(&self.counters.spill_bytes, spill_bytes);
+        let spill_records = state.spill.as_ref().map_or(0, Spill::pending_records);
+        Counters::set(&self.counters.spill_records, spill_records);
         Counters::set(&self.counters.sink_down, u64::from(state.sink_down));
     }
 

@@ -8,6 +8,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::config::DeliveryConfig;
+use super::dead_letter::DeadLetter;
 use super::lane::{Lane, now_ms};
 use super::spill::{Spill, SpillError};
 use super::stats::SinkStats;
@@ -122,11 +123,17 @@ impl Pipeline {
             .into_iter()
             .zip(&lanes)
             .map(|(sink, lane)| {
+                let dead_letter = config.dead_letters_in().map(|dir| {
+                    let path = dir.join(format!("{}.deadletter.jsonl", file_name(&lane.name)));
+                    DeadLetter::new(path, &lane.name, config.dead_letter_max_bytes)
+                });
                 let worker = Worker {
                     lane: Arc::clone(lane),
                     sink,
                     config: config.clone(),
                     deadline: Arc::clone(&deadline),
+                    dead_letter,
+                    quarantine_log: Default::default(),
                 };
                 runtime.spawn(worker.run())
             })

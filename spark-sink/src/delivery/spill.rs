@@ -64,6 +64,8 @@ pub(crate) struct Spill {
     max_bytes: u64,
     /// Frames were appended since the last [`Spill::sync_handle`].
     unsynced: bool,
+    /// Records in the frames not yet consumed (a file left by an earlier run included).
+    pending_records: u64,
 }
 
 impl Spill {
@@ -99,8 +101,10 @@ impl Spill {
             read: MAGIC.len() as u64,
             max_bytes,
             unsynced: false,
+            pending_records: 0,
         };
         spill.end = spill.scan_end(len.max(MAGIC.len() as u64)).map_err(io)?;
+        spill.pending_records = spill.records_between(spill.read, spill.end).map_err(io)?;
         if spill.end < len {
             tracing::warn!(path = %path.display(), torn_bytes = len - spill.end, "The spill file ends in a torn frame; it is cut off.");
             spill.file.set_len(spill.end).map_err(io)?;
@@ -126,6 +130,37 @@ impl Spill {
             }
             at += FRAME_HEADER + frame_len;
         }
+    }
+
+    /// The records of the frames in `from..to` (frame boundaries), read from each frame's
+    /// batch header (`submitted_at_ms:i64 count:u32`, see the codec); a frame too short to
+    /// hold one counts none.
+    fn records_between(&mut self, from: u64, to: u64) -> std::io::Result<u64> {
+        let mut at = from;
+        let mut records = 0;
+        while at + FRAME_HEADER <= to {
+            self.file.seek(SeekFrom::Start(at))?;
+            let mut header = [0u8; 20];
+            let n = self.file.read(&mut header)?;
+            if n < 8 {
+                break;
+            }
+            let frame_len = u64::from(u32::from_le_bytes([
+                header[0], header[1], header[2], header[3],
+            ]));
+            if n >= 20 && frame_len >= 12 {
+                records += u64::from(u32::from_le_bytes([
+                    header[16], header[17], header[18], header[19],
+                ]));
+            }
+            at += FRAME_HEADER + frame_len;
+        }
+        Ok(records)
+    }
+
+    /// Records in the frames not yet consumed.
+    pub(crate) fn pending_records(&self) -> u64 {
+        self.pending_records
     }
 
     /// Bytes of frames not yet consumed.
@@ -162,6 +197,10 @@ impl Spill {
         }
         self.end += frame_len;
         self.unsynced = true;
+        if let Some(count) = batch.get(8..12) {
+            self.pending_records +=
+                u64::from(u32::from_le_bytes([count[0], count[1], count[2], count[3]]));
+        }
         Ok(true)
     }
 
@@ -205,8 +244,17 @@ impl Spill {
 
     /// Consumes the frames before `offset`; truncates the file when everything is consumed.
     pub(crate) fn commit(&mut self, offset: u64) -> Result<(), SpillError> {
-        self.read = offset.clamp(self.read, self.end);
+        let offset = offset.clamp(self.read, self.end);
+        let consumed =
+            self.records_between(self.read, offset)
+                .map_err(|source| SpillError::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        self.pending_records = self.pending_records.saturating_sub(consumed);
+        self.read = offset;
         if self.is_drained() {
+            self.pending_records = 0;
             self.file
                 .set_len(MAGIC.len() as u64)
                 .map_err(|source| SpillError::Io {
@@ -222,6 +270,11 @@ impl Spill {
     /// The offset of the first frame not yet consumed.
     pub(crate) fn read_offset(&self) -> u64 {
         self.read
+    }
+
+    /// The offset after the last frame (where the next one is appended).
+    pub(crate) fn end_offset(&self) -> u64 {
+        self.end
     }
 }
 
@@ -268,6 +321,44 @@ mod tests {
         spill.commit(next).unwrap();
         assert!(spill.is_drained());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 8, "truncated");
+    }
+
+    #[test]
+    fn pending_records_are_counted_from_the_file_at_open() {
+        use crate::delivery::codec::encode_batch;
+        use crate::record::Batch;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.spill");
+        let mut spill = Spill::open(&path, 1 << 20).unwrap();
+        let batch = |n: usize| {
+            let mut out = Vec::new();
+            let records = vec![
+                crate::record::Record::Event(crate::record::Event {
+                    source: None,
+                    kind: crate::record::EventKind::Online,
+                    bd_seq: None,
+                    timestamp_ms: 0,
+                });
+                n
+            ];
+            encode_batch(&Batch { records }, 0, &mut out);
+            out
+        };
+        spill.append(&batch(3)).unwrap();
+        spill.append(&batch(4)).unwrap();
+        assert_eq!(spill.pending_records(), 7);
+        drop(spill);
+        let mut spill = Spill::open(&path, 1 << 20).unwrap();
+        assert_eq!(
+            spill.pending_records(),
+            7,
+            "a restart counts what the file holds"
+        );
+        let Frame::Batch(_, next) = spill.peek(0).unwrap() else {
+            panic!()
+        };
+        spill.commit(next).unwrap();
+        assert_eq!(spill.pending_records(), 4);
     }
 
     #[test]

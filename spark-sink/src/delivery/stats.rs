@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A snapshot of one sink's delivery counters. Counters only grow; gauges (`queued_records`,
-/// `spill_bytes`, `lag_ms`) are the current value.
+/// `spill_bytes`, `spill_records`, `lag_ms`, `sink_down`) are the current value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SinkStats {
@@ -27,12 +27,20 @@ pub struct SinkStats {
     /// Records the sink rejected (non-retriable errors), after the batch was split to isolate
     /// them.
     pub rejected_records: u64,
+    /// Rejected records kept in the sink's dead-letter file (the others among
+    /// `rejected_records` are lost: no dead-letter file, or it was full or failed).
+    pub quarantined_records: u64,
+    /// The sink's dead-letter file, once a record was quarantined in it.
+    pub dead_letter_file: Option<std::path::PathBuf>,
     /// Spill frames that did not decode (damaged file), skipped.
     pub corrupt_spill_frames: u64,
     /// Records held in memory now.
     pub queued_records: u64,
     /// Bytes in the spill file not yet replayed.
     pub spill_bytes: u64,
+    /// Records in the spill file not yet replayed (counted from the file at start, so what an
+    /// earlier run left is included).
+    pub spill_records: u64,
     /// For the last write: milliseconds from submission of its oldest batch to the sink's
     /// acceptance.
     pub lag_ms: u64,
@@ -55,9 +63,12 @@ pub(crate) struct Counters {
     pub(crate) replayed_records: AtomicU64,
     pub(crate) dropped_records: AtomicU64,
     pub(crate) rejected_records: AtomicU64,
+    pub(crate) quarantined_records: AtomicU64,
+    pub(crate) dead_letter_file: std::sync::Mutex<Option<std::path::PathBuf>>,
     pub(crate) corrupt_spill_frames: AtomicU64,
     pub(crate) queued_records: AtomicU64,
     pub(crate) spill_bytes: AtomicU64,
+    pub(crate) spill_records: AtomicU64,
     pub(crate) lag_ms: AtomicU64,
     pub(crate) flushes: AtomicU64,
     pub(crate) sink_down: AtomicU64,
@@ -90,9 +101,12 @@ impl Counters {
             replayed_records: self.replayed_records.load(Relaxed),
             dropped_records: self.dropped_records.load(Relaxed),
             rejected_records: self.rejected_records.load(Relaxed),
+            quarantined_records: self.quarantined_records.load(Relaxed),
+            dead_letter_file: self.dead_letter_file.lock().ok().and_then(|p| p.clone()),
             corrupt_spill_frames: self.corrupt_spill_frames.load(Relaxed),
             queued_records: self.queued_records.load(Relaxed),
             spill_bytes: self.spill_bytes.load(Relaxed),
+            spill_records: self.spill_records.load(Relaxed),
             lag_ms: self.lag_ms.load(Relaxed),
             flushes: self.flushes.load(Relaxed),
             sink_down: self.sink_down.load(Relaxed) != 0,

@@ -26,9 +26,14 @@ pub struct ParquetConfig {
     /// zstd compression level (1 = fastest; up to 22). Default 1.
     pub zstd_level: i32,
     /// A string, bytes or JSON value longer than this is refused (the batch is rejected with
-    /// [`SinkError::Rejected`](crate::SinkError::Rejected), and the delivery pipeline isolates
+    /// [`SinkError::RejectedRecords`](crate::SinkError::RejectedRecords), and the delivery pipeline isolates
     /// and counts the sample). Default 16 MiB.
     pub max_value_bytes: usize,
+    /// Keep a write-ahead log beside each open file (`.part-….parquet.wal`, removed when the
+    /// file closes), so a crash loses none of the rows of the files still open: the next
+    /// writer on the same root writes them again. Costs a second encoding of every record.
+    /// Default true.
+    pub write_ahead: bool,
 }
 
 impl ParquetConfig {
@@ -42,6 +47,7 @@ impl ParquetConfig {
             write_batch_rows: 1 << 16,
             zstd_level: 1,
             max_value_bytes: 16 << 20,
+            write_ahead: true,
         }
     }
 
@@ -78,6 +84,12 @@ impl ParquetConfig {
     /// Sets [`ParquetConfig::max_value_bytes`].
     pub fn with_max_value_bytes(mut self, bytes: usize) -> Self {
         self.max_value_bytes = bytes;
+        self
+    }
+
+    /// Sets [`ParquetConfig::write_ahead`].
+    pub fn with_write_ahead(mut self, on: bool) -> Self {
+        self.write_ahead = on;
         self
     }
 }

@@ -18,6 +18,7 @@ use super::lifecycle::{BirthColumns, EventColumns};
 use super::partition::{Dataset, PartitionKey};
 use super::samples::SampleColumns;
 use super::schema::{births_schema, events_schema, samples_schema};
+use super::wal::{self, Wal};
 
 /// The builders of one dataset's rows.
 pub(crate) enum Columns {
@@ -76,6 +77,8 @@ pub(crate) struct PartitionFile {
     pub(crate) columns: Columns,
     opened: Instant,
     rows: u64,
+    /// The rows appended so far, encoded, until the file is closed.
+    pub(crate) wal: Option<Wal>,
 }
 
 impl PartitionFile {
@@ -90,6 +93,16 @@ impl PartitionFile {
         let final_path = dir.join(name);
         let tmp_path = dir.join(format!(".{name}.tmp"));
         let file = File::create(&tmp_path).map_err(|e| ParquetError::io(&tmp_path, e))?;
+        let wal = match config.write_ahead {
+            true => match Wal::create(dir.join(format!(".{name}{}", wal::SUFFIX))) {
+                Ok(wal) => Some(wal),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp_path);
+                    return Err(e);
+                }
+            },
+            false => None,
+        };
         let level = ZstdLevel::try_new(config.zstd_level).unwrap_or_default();
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(level))
@@ -130,6 +143,7 @@ impl PartitionFile {
             columns,
             opened: Instant::now(),
             rows: 0,
+            wal,
         })
     }
 
@@ -172,6 +186,7 @@ impl PartitionFile {
     /// row count and size.
     pub(crate) fn close(mut self) -> Result<ClosedFile, ParquetError> {
         self.encode()?;
+        let wal = self.wal.take();
         let rows = self.rows;
         let tmp_path = self.tmp_path.clone();
         let final_path = self.final_path.clone();
@@ -185,6 +200,10 @@ impl PartitionFile {
         let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
         drop(file);
         fs::rename(&tmp_path, &final_path).map_err(|e| ParquetError::io(&final_path, e))?;
+        // Durable under its final name: the rows no longer need their log.
+        if let Some(wal) = wal {
+            wal.remove();
+        }
         Ok(ClosedFile {
             path: final_path,
             rows,

@@ -8,9 +8,11 @@
 //! ```
 //!
 //! The date is the UTC day of the record's own time (metric time for samples). Group ids are
-//! escaped the Hive way (`%XX`); records that name no group go to
-//! `group=__HIVE_DEFAULT_PARTITION__`. A file is written as a hidden `.part-….parquet.tmp`
-//! (readers skip names starting with `.`) and renamed when it is closed: when it reaches
+//! escaped the Hive way (`%XX`), long ones bounded with a hash suffix; records that name no
+//! group go to `group=__HIVE_DEFAULT_PARTITION__`. A file is written as a hidden
+//! `.part-….parquet.tmp` (readers skip names starting with `.`), beside its write-ahead log
+//! `.part-….parquet.wal` (a crash loses none of its rows: the next writer on the same root
+//! writes them again), and renamed when it is closed: when it reaches
 //! [`ParquetConfig::max_file_bytes`], when it has been open [`ParquetConfig::max_file_age`]
 //! at a write or flush, on [`Sink::flush`](crate::Sink::flush) and on
 //! [`Sink::close`](crate::Sink::close). The columns are documented in `docs/PARQUET.md`
@@ -52,6 +54,7 @@ mod partition;
 mod samples;
 mod schema;
 mod sink;
+mod wal;
 mod writer;
 
 pub use config::ParquetConfig;

@@ -75,24 +75,56 @@ pub(crate) fn date_string(days: i64) -> String {
     }
 }
 
+/// The longest escaped partition value kept whole, in bytes. `group=` plus this plus a hash
+/// suffix stays far below the 255 bytes most file systems allow in a name.
+pub(crate) const MAX_VALUE_BYTES: usize = 128;
+
+/// How many bytes of a longer escaped value are kept before the hash suffix.
+const KEPT_PREFIX_BYTES: usize = 100;
+
 /// A partition value as Hive escapes it: every byte outside `[A-Za-z0-9_.-]` (and a leading
 /// `.`, which would hide the directory) as `%XX`, so any group id makes one safe directory
-/// name that Spark, Trino, DuckDB and pyarrow decode back.
+/// name that Spark, Trino, DuckDB and pyarrow decode back. A value whose escaped form is
+/// longer than [`MAX_VALUE_BYTES`] keeps its first 100 escaped bytes (never cutting a `%XX`)
+/// and gets `~` and the 16 hex digits of the 64-bit FNV-1a hash of the whole id appended:
+/// bounded, stable across runs and builds, and distinct for ids that share the prefix (`~` is
+/// never left plain by the escaping, so the suffix cannot be confused with an id). A group id
+/// spelled like Hive's null partition (`__HIVE_DEFAULT_PARTITION__`) has its first byte
+/// escaped, so it does not read back as null.
 pub(crate) fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    // Where each escaped byte starts, to cut at a boundary.
+    let mut cut = 0;
     for (i, byte) in value.bytes().enumerate() {
         let plain =
             byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-' || (byte == b'.' && i > 0);
+        let plain = plain && !(i == 0 && value == DEFAULT_PARTITION);
         if plain {
             out.push(char::from(byte));
         } else {
             let _ = write!(out, "%{byte:02X}");
         }
+        if out.len() <= KEPT_PREFIX_BYTES {
+            cut = out.len();
+        }
     }
     if out.is_empty() {
         out.push_str(DEFAULT_PARTITION);
+    } else if out.len() > MAX_VALUE_BYTES {
+        out.truncate(cut);
+        let _ = write!(out, "~{:016x}", fnv1a64(value.as_bytes()));
     }
     out
+}
+
+/// 64-bit FNV-1a: the same on every platform and build.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 #[cfg(test)]
@@ -113,12 +145,53 @@ mod tests {
     }
 
     #[test]
+    fn long_group_ids_get_a_bounded_stable_distinct_name() {
+        let long = "g".repeat(300);
+        let name = escape(&long);
+        assert_eq!(name.len(), 100 + 1 + 16);
+        assert!(name.starts_with(&"g".repeat(100)), "{name}");
+        assert_eq!(name, escape(&long), "stable");
+        let suffix = &name[100..];
+        assert!(suffix.starts_with('~'), "{name}");
+        assert!(suffix[1..].bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
+        let other = format!("{}h", "g".repeat(299));
+        assert_ne!(escape(&other), name, "distinct ids, distinct names");
+        // A cut never splits an escape: 60 bytes of two-byte characters escape to 360.
+        let wide = "é".repeat(60);
+        let name = escape(&wide);
+        let prefix = name.split('~').next().unwrap();
+        assert_eq!(prefix.len() % 3, 0, "{name}");
+        assert!(
+            prefix.len() <= 100 && name.len() <= MAX_VALUE_BYTES,
+            "{name}"
+        );
+        // Exactly at the limit it is kept whole.
+        assert_eq!(
+            escape(&"x".repeat(MAX_VALUE_BYTES)),
+            "x".repeat(MAX_VALUE_BYTES)
+        );
+        let key = PartitionKey {
+            dataset: Dataset::Samples,
+            group: Some("g".repeat(10_000)),
+            day: 0,
+        };
+        let dir = key.relative_dir();
+        assert!(
+            dir.components().all(|c| c.as_os_str().len() <= 255),
+            "{dir:?}"
+        );
+    }
+
+    #[test]
     fn group_ids_escape_to_one_safe_directory() {
         assert_eq!(escape("Plant-1_a.b"), "Plant-1_a.b");
         assert_eq!(escape("a b=c/%"), "a%20b%3Dc%2F%25");
         assert_eq!(escape(".."), "%2E.");
         assert_eq!(escape("é"), "%C3%A9");
         assert_eq!(escape(""), DEFAULT_PARTITION);
+        assert_eq!(escape("a\u{1}b\n"), "a%01b%0A");
+        assert_eq!(escape("="), "%3D");
+        assert_eq!(escape(DEFAULT_PARTITION), "%5F_HIVE_DEFAULT_PARTITION__");
         let key = PartitionKey {
             dataset: Dataset::Samples,
             group: Some("Ice Plant".into()),

@@ -18,8 +18,10 @@ use crate::sink::Sink;
 ///
 /// Parquet files are append-only: the sink does not deduplicate. The delivery pipeline writes a
 /// batch again only after an error, and this sink's errors leave nothing of the failed batch
-/// in a file that is closed later (rejections are checked before anything is appended; an IO
-/// error abandons its file), so replays do not duplicate rows here.
+/// in a file that is closed later (rejections are checked, and every partition file opened,
+/// before anything is appended; an IO error abandons its file), so replays do not duplicate
+/// rows here. Rows of files still open are in their write-ahead logs until the files close,
+/// and a sink made on the same root after a crash writes them again.
 pub struct ParquetSink {
     name: String,
     writer: ParquetWriter,

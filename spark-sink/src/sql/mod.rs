@@ -59,6 +59,24 @@ pub(crate) fn source_fits(source: &Source) -> bool {
             .is_none_or(|d| d.chars().count() <= MAX_DEVICE_CHARS)
 }
 
+/// Why a source does not fit the key columns, in words.
+pub(crate) fn source_too_long(source: &Source) -> String {
+    format!(
+        "the source {} has an id longer than the key columns hold \
+         ({MAX_ID_CHARS} characters for the group and node, {MAX_DEVICE_CHARS} for the device)",
+        shorten(&source.to_string())
+    )
+}
+
+/// A name for a message: its first 64 characters, and `…` when there are more (the record
+/// itself is kept whole where it is quarantined).
+pub(crate) fn shorten(name: &str) -> String {
+    match name.char_indices().nth(64) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_owned(),
+    }
+}
+
 /// Settings of a SQL store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

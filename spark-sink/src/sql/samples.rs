@@ -11,7 +11,8 @@ use super::db::{Param, Pool};
 use super::dialect::{Dialect, placeholders};
 use super::ids::IdCache;
 use super::stats::SinkStats;
-use super::value::{Columns, to_columns};
+use super::value::{Columns, Reject, to_columns};
+use crate::error::RejectedRecord;
 use crate::record::{Sample, Source};
 
 /// The columns of `sink_samples`, in insert order.
@@ -51,21 +52,28 @@ pub(crate) struct Row<'a> {
     pub(crate) received_at_ms: i64,
 }
 
-/// Turns samples into rows; what cannot be stored is counted in `stats` and left out.
-/// Template instances also give one row per member metric, named `parent/member`.
+/// Turns samples, each with its index in the batch, into rows. A sample that cannot be stored
+/// is counted in `stats` and named in `rejected`, with the reason. A template instance also
+/// gives one row per member metric, named `parent/member`; a member that cannot be stored is
+/// counted and left out (the instance itself is stored whole).
 pub(crate) fn prepare<'a>(
-    samples: impl Iterator<Item = &'a Sample>,
+    samples: impl Iterator<Item = (usize, &'a Sample)>,
     max_value_bytes: usize,
     expand_templates: bool,
     stats: &mut SinkStats,
+    rejected: &mut Vec<RejectedRecord>,
 ) -> Vec<Row<'a>> {
     let mut rows = Vec::new();
-    for s in samples {
+    for (index, s) in samples {
         if !super::source_fits(&s.source) {
             stats.reject("source_id_too_long");
+            rejected.push(RejectedRecord {
+                index,
+                reason: super::source_too_long(&s.source),
+            });
             continue;
         }
-        push_row(
+        if let Err((name, reason)) = push_row(
             &mut rows,
             s,
             s.metric.clone(),
@@ -75,7 +83,13 @@ pub(crate) fn prepare<'a>(
             max_value_bytes,
             expand_templates,
             stats,
-        );
+        ) {
+            stats.reject(name);
+            rejected.push(RejectedRecord {
+                index,
+                reason: format!("{} {}: {reason}", s.source, super::shorten(&s.metric)),
+            });
+        }
     }
     rows
 }
@@ -91,10 +105,12 @@ fn push_row<'a>(
     max_value_bytes: usize,
     expand_templates: bool,
     stats: &mut SinkStats,
-) {
+) -> Result<(), (&'static str, String)> {
     if metric.chars().count() > MAX_NAME_CHARS {
-        stats.reject("name_too_long");
-        return;
+        return Err((
+            "name_too_long",
+            format!("the metric name is longer than {MAX_NAME_CHARS} characters"),
+        ));
     }
     match to_columns(declared, value, max_value_bytes) {
         Ok(cols) => rows.push(Row {
@@ -110,13 +126,16 @@ fn push_row<'a>(
             received_at_ms: s.received_at_ms,
         }),
         Err(reject) => {
-            stats.reject(reject.name());
-            return;
+            let reason = match reject {
+                Reject::TooLarge => format!("the value is larger than {max_value_bytes} bytes"),
+                Reject::Unencodable => "the value has no Sparkplug encoding".to_owned(),
+            };
+            return Err((reject.name(), reason));
         }
     }
     if let (true, Some(Value::Template(t))) = (expand_templates, value) {
         if t.is_definition == Some(true) {
-            return;
+            return Ok(());
         }
         for member in &t.metrics {
             let Some(name) = &member.name else { continue };
@@ -134,7 +153,7 @@ fn push_row<'a>(
             } else {
                 member.value.as_ref()
             };
-            push_row(
+            if let Err((name, _)) = push_row(
                 rows,
                 s,
                 path,
@@ -144,9 +163,13 @@ fn push_row<'a>(
                 max_value_bytes,
                 expand_templates,
                 stats,
-            );
+            ) {
+                // A member is a copy of part of the instance, which is stored whole.
+                stats.reject(name);
+            }
         }
     }
+    Ok(())
 }
 
 fn value_params(c: &Columns, out: &mut Vec<Param>) {

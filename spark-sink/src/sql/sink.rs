@@ -9,8 +9,8 @@ use super::ids::IdCache;
 use super::samples::{self, Statements};
 use super::stats::SinkStats;
 use super::{SqlOptions, meta};
-use crate::error::SinkError;
-use crate::record::{Batch, Source};
+use crate::error::{RejectedRecord, SinkError};
+use crate::record::{Batch, Record, Source};
 use crate::sink::Sink;
 
 /// Writes batches into a SQL store: births and events stored and node and device state
@@ -66,32 +66,54 @@ impl SqlSink {
     async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError> {
         let sink = self.name_str();
         let dialect = self.pool.dialect();
+        // Everything is checked before the database is touched: a record that can never be
+        // stored rejects the batch, naming it, and nothing of the batch is written (the
+        // delivery pipeline quarantines it and writes the rest).
+        let mut rejected = Vec::new();
+        let samples = batch
+            .records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                Record::Sample(s) => Some((i, s)),
+                _ => None,
+            });
         let rows = samples::prepare(
-            batch.samples(),
+            samples,
             self.options.max_value_bytes,
             self.options.expand_templates,
             &mut self.stats,
+            &mut rejected,
         );
-        let births: Vec<_> = batch
-            .births()
-            .filter(|b| {
-                let fits = super::source_fits(&b.source);
-                if !fits {
-                    self.stats.reject("source_id_too_long");
-                }
-                fits
-            })
-            .collect();
-        let events: Vec<_> = batch
-            .events()
-            .filter(|e| {
-                let fits = e.source.as_deref().is_none_or(super::source_fits);
-                if !fits {
-                    self.stats.reject("source_id_too_long");
-                }
-                fits
-            })
-            .collect();
+        let mut births = Vec::new();
+        let mut events = Vec::new();
+        for (index, record) in batch.records.iter().enumerate() {
+            let source = match record {
+                Record::Birth(b) => Some(&*b.source),
+                Record::Event(e) => e.source.as_deref(),
+                Record::Sample(_) => continue,
+            };
+            if let Some(source) = source.filter(|s| !super::source_fits(s)) {
+                self.stats.reject("source_id_too_long");
+                rejected.push(RejectedRecord {
+                    index,
+                    reason: super::source_too_long(source),
+                });
+                continue;
+            }
+            match record {
+                Record::Birth(b) => births.push(b),
+                Record::Event(e) => events.push(e),
+                Record::Sample(_) => {}
+            }
+        }
+        if !rejected.is_empty() {
+            rejected.sort_by_key(|r| r.index);
+            return Err(SinkError::RejectedRecords {
+                sink: sink.to_owned(),
+                records: rejected,
+            });
+        }
 
         let sources = rows
             .iter()
@@ -175,11 +197,16 @@ impl Sink for SqlSink {
             return Ok(());
         }
         let result = self.write_batch(batch).await;
-        if let Err(e) = &result {
-            // Ids may name rows of a rolled-back transaction after a lost connection: forget
-            // them, the next write looks them up again.
-            self.ids.clear();
-            tracing::warn!(sink = self.name_str(), error = %e, "A batch was not written.");
+        match &result {
+            // Found before the database was touched: nothing to forget.
+            Err(SinkError::RejectedRecords { .. }) => {}
+            Err(e) => {
+                // Ids may name rows of a rolled-back transaction after a lost connection:
+                // forget them, the next write looks them up again.
+                self.ids.clear();
+                tracing::warn!(sink = self.name_str(), error = %e, "A batch was not written.");
+            }
+            Ok(()) => {}
         }
         result
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use spark_sink::delivery::{DeliveryConfig, Pipeline, SinkStats};
+use spark_sink::delivery::{DeliveryConfig, Pipeline, ShutdownReport, SinkStats};
 use spark_sink::memory::{MemoryHandle, MemorySink};
 use spark_sink::parquet::{ParquetConfig, ParquetSink};
 use spark_sink::{Batch, Sink, Source};
@@ -377,4 +377,95 @@ async fn shutdown_does_not_wait_out_a_long_back_off() {
         "no spill file: counted as dropped"
     );
     assert!(handle.is_closed());
+}
+
+/// What a crash leaves: the pipeline is abandoned without shutdown (its tasks are left to
+/// the runtime), and a new one on the same spill directory replays into `sink`.
+async fn restart_after_crash(
+    crashed: Pipeline,
+    config: DeliveryConfig,
+    sink: MemorySink,
+) -> ShutdownReport {
+    std::mem::forget(crashed);
+    let pipeline = Pipeline::new(config, sinks(vec![sink])).unwrap();
+    pipeline.shutdown().await
+}
+
+/// Issue 12, crash safety: while the store is down, records used to be retried from memory
+/// until the pool gave up (10 s), and a crash meanwhile lost them. Now the first failed write
+/// sends its batch and the memory queue to the spill file, so a crash loses nothing written
+/// to the spill (durable within the 1 s fsync interval).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_sends_what_memory_holds_to_the_spill_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fast()
+        .with_spill(dir.path(), 64 << 20)
+        .with_retry(Duration::from_secs(30), Duration::from_secs(30));
+    let (sink, first) = MemorySink::new("db");
+    first.set_down(true);
+    let pipeline = Pipeline::new(config.clone(), sinks(vec![sink])).unwrap();
+    let node = Arc::new(Source::node("G", "N1"));
+    for i in 0..20 {
+        pipeline.submit(batch(&node, i, 50)).unwrap();
+    }
+    eventually("every record in the spill", || {
+        stats(&pipeline, "db").spilled_records == 1000
+    })
+    .await;
+    assert!(first.failed_writes() >= 1);
+    let (sink, second) = MemorySink::new("db");
+    let report = restart_after_crash(pipeline, config, sink).await;
+    assert_exactly_once(&second, 1000);
+    assert_eq!(report.stats[0].replayed_records, 1000);
+}
+
+/// A write that hangs (a database that stopped answering, short of a connection error) sends
+/// what memory holds to the spill after `stall_timeout`; a crash then loses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_write_sends_what_memory_holds_to_the_spill() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fast()
+        .with_spill(dir.path(), 64 << 20)
+        .with_stall_timeout(Duration::from_millis(100));
+    let (sink, first) = MemorySink::new("db");
+    first.set_delay(Duration::from_secs(60));
+    let pipeline = Pipeline::new(config.clone(), sinks(vec![sink])).unwrap();
+    let node = Arc::new(Source::node("G", "N1"));
+    for i in 0..20 {
+        pipeline.submit(batch(&node, i, 50)).unwrap();
+    }
+    eventually("every record in the spill", || {
+        let s = stats(&pipeline, "db");
+        s.spilled_records == 1000 && s.sink_down
+    })
+    .await;
+    let (sink, second) = MemorySink::new("db");
+    let report = restart_after_crash(pipeline, config, sink).await;
+    assert_exactly_once(&second, 1000);
+    assert_eq!(report.stats[0].replayed_records, 1000);
+}
+
+/// A slow write that does finish after the stall deadline consumes its own copy in the
+/// spill: the batch is not written twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_write_that_finishes_is_not_written_again_from_the_spill() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fast()
+        .with_spill(dir.path(), 64 << 20)
+        .with_stall_timeout(Duration::from_millis(50));
+    let (sink, handle) = MemorySink::new("db");
+    handle.set_delay(Duration::from_millis(200));
+    let pipeline = Pipeline::new(config, sinks(vec![sink])).unwrap();
+    let node = Arc::new(Source::node("G", "N1"));
+    pipeline.submit(batch(&node, 0, 50)).unwrap();
+    eventually("the slow write", || handle.sample_count() == 50).await;
+    handle.set_delay(Duration::ZERO);
+    for i in 1..10 {
+        pipeline.submit(batch(&node, i, 50)).unwrap();
+    }
+    let report = pipeline.shutdown().await;
+    assert_exactly_once(&handle, 500);
+    let s = &report.stats[0];
+    assert_eq!(s.records_written, 500, "{s:?}");
+    assert_eq!(s.spill_bytes, 0);
 }

@@ -7,6 +7,7 @@
 mod delivery;
 mod from_host;
 mod parquet;
+mod quarantine;
 mod sql_common;
 mod sql_fault;
 mod sql_mysql;
