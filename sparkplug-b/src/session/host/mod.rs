@@ -18,6 +18,12 @@
 //!                                                             └────────────────────┘
 //! ```
 //!
+//! An `online:false` on its own STATE topic is answered as [`HostConfig::own_state_offline`]
+//! says: by default a stale one (older than the birth: an earlier session's Will) with the
+//! birth again, and one the edge nodes act on (forged, or another client with the same host
+//! id) by leaving with [`DisconnectReason::NewSession`](crate::session::DisconnectReason) so
+//! that the next session's birth is dated past it ([`OwnStateOffline`]).
+//!
 //! While `Online`, each edge node moves through [`Presence`] (`AwaitingRebirth`, `Online`,
 //! `Offline`) with its births and deaths, and its seq stream goes through a reorder buffer
 //! (see the `reorder` module docs): out-of-order messages wait up to
@@ -69,9 +75,9 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use config::HostConfig;
+pub use config::{HostConfig, OwnStateOffline};
 pub use error::CommandError;
-pub use event::{DeviceOfflineCause, HostEvent, MetricUpdate};
+pub use event::{DeviceOfflineCause, HostEvent, MetricUpdate, OwnStateResponse};
 pub use node::{DeviceState, MetricState, NodeState, Presence};
 pub use rebirth::RebirthReason;
 
@@ -140,6 +146,10 @@ pub struct HostApplication {
     nodes: BTreeMap<GroupId, BTreeMap<EdgeNodeId, node::NodeState>>,
     /// Reorder deadlines of the nodes holding messages, earliest first.
     timers: BTreeSet<(Timestamp, GroupId, EdgeNodeId)>,
+    /// The earliest timestamp the next session's Will and birth may carry: just past the
+    /// newest offline STATE of the host's own that ended a session (see
+    /// [`OwnStateOffline::NewSession`]), so that the edge nodes accept the next birth.
+    state_floor: Timestamp,
     out: Outbox,
 }
 
@@ -151,6 +161,7 @@ impl HostApplication {
             connection: Connection::Disconnected,
             nodes: BTreeMap::new(),
             timers: BTreeSet::new(),
+            state_floor: Timestamp::default(),
             out: Outbox::default(),
         }
     }
@@ -159,7 +170,11 @@ impl HostApplication {
     /// to register is the STATE death `{"online":false,"timestamp":now}`, QoS 1, retained
     /// (`tck-id-host-topic-phid-death-payload-timestamp-connect`,
     /// `tck-id-payloads-state-will-message-qos`, `tck-id-payloads-state-will-message-retain`).
+    /// After an offline STATE of its own ended a session
+    /// ([`OwnStateResponse::NewSession`]), the timestamp is at least the one that event named,
+    /// should the clock be behind it.
     pub fn connect(&mut self, now: Timestamp) -> ConnectOptions {
+        let now = now.max(self.state_floor);
         if matches!(
             self.connection,
             Connection::Online { .. } | Connection::AwaitingDisconnect
@@ -234,7 +249,9 @@ impl HostApplication {
             }
         };
         match parsed {
-            TopicRef::State { host } => self.handle_state(HostId::from_validated(host), payload),
+            TopicRef::State { host } => {
+                self.handle_state(now, HostId::from_validated(host), payload);
+            }
             TopicRef::Node {
                 group,
                 message_type,
