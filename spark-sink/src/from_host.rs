@@ -10,7 +10,9 @@ use sparkplug_b::session::{BdSeq, HostEvent};
 use sparkplug_b::topic::MessageType;
 use sparkplug_b::{DataType, Metric, Quality, Value};
 
-use crate::record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};
+use crate::record::{
+    AcceptanceWindow, Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source,
+};
 
 /// Counts of what the builder produced and skipped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,6 +27,9 @@ pub struct BuilderStats {
     pub transient_skipped: u64,
     /// Metrics not stored because they had no name.
     pub unnamed_skipped: u64,
+    /// Samples whose metric time is outside the [`AcceptanceWindow`]: stored, flagged
+    /// ([`Sample::outside_window`]).
+    pub outside_window: u64,
 }
 
 /// Turns [`HostEvent`]s into [`Record`]s.
@@ -53,6 +58,9 @@ pub struct BuilderStats {
 ///   sample named `Template/member` (recursively for nested templates), so a member can be
 ///   queried like any other metric.
 /// - The sample time is the metric's timestamp, else the payload's, else the receive time.
+///   A sample time outside the [`AcceptanceWindow`] around the receive time (by default more
+///   than 5 minutes ahead) is kept but flagged ([`Sample::outside_window`]) and counted
+///   ([`BuilderStats::outside_window`]): it never becomes a latest value.
 /// - A metric without a name (an alias the host could not resolve never reaches here, so this
 ///   is defensive) is skipped and counted ([`BuilderStats::unnamed_skipped`]).
 ///
@@ -78,6 +86,8 @@ pub struct RecordBuilder {
     /// Sources online since their last birth, for `ConnectionLost`.
     online: HashSet<Arc<Source>>,
     store_transient: bool,
+    /// Which metric times count as current.
+    window: AcceptanceWindow,
     /// The latest host time seen, for events that carry none.
     last_time_ms: i64,
     stats: BuilderStats,
@@ -99,6 +109,19 @@ impl RecordBuilder {
     pub fn with_transient(mut self, store: bool) -> Self {
         self.store_transient = store;
         self
+    }
+
+    /// Sets the acceptance window around the receive time (default
+    /// [`AcceptanceWindow::default`]): samples outside it are flagged
+    /// ([`Sample::outside_window`]) and counted ([`BuilderStats::outside_window`]).
+    pub fn with_acceptance_window(mut self, window: AcceptanceWindow) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// The acceptance window.
+    pub fn acceptance_window(&self) -> AcceptanceWindow {
+        self.window
     }
 
     /// What the builder produced so far.
@@ -339,6 +362,21 @@ impl RecordBuilder {
         source
     }
 
+    /// Whether a sample of metric time `timestamp_ms` is outside the acceptance window
+    /// (counted).
+    fn outside_window(
+        &mut self,
+        timestamp_ms: i64,
+        ctx: &SampleContext<'_>,
+        is_historical: bool,
+    ) -> bool {
+        let outside = !self
+            .window
+            .accepts(timestamp_ms, ctx.received_at_ms, is_historical);
+        self.stats.outside_window += u64::from(outside);
+        outside
+    }
+
     /// The interned name.
     fn name(&mut self, name: &str) -> Arc<str> {
         if let Some(name) = self.names.get(name) {
@@ -373,6 +411,7 @@ impl RecordBuilder {
             seq: ctx.seq,
             bd_seq: ctx.bd_seq,
             received_at_ms: ctx.received_at_ms,
+            outside_window: self.outside_window(timestamp_ms, ctx, update.is_historical()),
         }));
         self.stats.samples += 1;
         if let (Some(Value::Template(template)), false) = (update.value(), update.is_null()) {
@@ -428,6 +467,7 @@ impl RecordBuilder {
             seq: ctx.seq,
             bd_seq: ctx.bd_seq,
             received_at_ms: ctx.received_at_ms,
+            outside_window: self.outside_window(timestamp_ms, ctx, metric.is_historical),
         }));
         self.stats.samples += 1;
         if let (Some(Value::Template(template)), false) = (&metric.value, metric.is_null) {

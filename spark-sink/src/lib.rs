@@ -26,5 +26,7 @@ pub use query::{
     BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow,
     QueryError, ReportFilter, ReportRow, SampleRow, Store, TimeRange,
 };
-pub use record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};
+pub use record::{
+    AcceptanceWindow, Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source,
+};
 pub use sink::Sink;

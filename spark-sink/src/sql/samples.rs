@@ -31,6 +31,7 @@ pub(crate) const SAMPLE_COLUMNS: &[&str] = &[
     "seq",
     "bd_seq",
     "received_at_ms",
+    "outside_window",
 ];
 
 /// Longest metric name, in characters (the catalogue's key column).
@@ -49,6 +50,7 @@ pub(crate) struct Row<'a> {
     pub(crate) seq: Option<u8>,
     pub(crate) bd_seq: Option<u64>,
     pub(crate) received_at_ms: i64,
+    pub(crate) outside_window: bool,
 }
 
 /// Turns samples into rows; what cannot be stored is counted in `stats` and left out.
@@ -108,6 +110,7 @@ fn push_row<'a>(
             seq: s.seq,
             bd_seq: s.bd_seq,
             received_at_ms: s.received_at_ms,
+            outside_window: s.outside_window,
         }),
         Err(reject) => {
             stats.reject(reject.name());
@@ -240,6 +243,7 @@ fn sample_params(id: i64, row: &Row<'_>, out: &mut Vec<Param>) {
     out.push(Param::opt(row.seq, |s| Param::I64(s.into())));
     out.push(Param::opt(row.bd_seq, Param::U64));
     out.push(Param::I64(row.received_at_ms));
+    out.push(Param::I64(row.outside_window.into()));
 }
 
 /// A run of (metric id, row index) pairs in key order and the row counts of its statements.

@@ -237,3 +237,53 @@ fn seq_gaps_and_rebirth_requests_become_events() {
     let at = gap_event.timestamp_ms - T0 as i64;
     assert!((10..=20).contains(&at), "the latest host time seen: {at}");
 }
+
+/// Issue 12: a DDATA dated 2100 (far ahead of the receive time) is kept, flagged
+/// `outside_window` and counted; a sample a minute ahead (edge clocks drift) is not; with a
+/// past bound, an old live sample is flagged but an old historical one (store and forward) is
+/// not.
+#[test]
+fn samples_outside_the_acceptance_window_are_flagged_and_counted() {
+    use spark_sink::AcceptanceWindow;
+    use std::time::Duration;
+    let mut host = host();
+    let window = AcceptanceWindow::new(Duration::from_secs(300), Some(Duration::from_secs(3600)));
+    let mut builder = RecordBuilder::new().with_acceptance_window(window);
+    let mut batch = Batch::new();
+    host.handle_publish(t(10), "spBv1.0/Plant/NBIRTH/N1", &nbirth());
+    pump(&mut host, &mut builder, &mut batch);
+    assert_eq!(builder.stats().outside_window, 0);
+    let year_2100 = 4_102_444_800_000;
+    let ndata = Payload::new(T0 + 20)
+        .with_seq(1)
+        .with_metric(Metric::aliased(1, 55.5f64).with_timestamp(year_2100))
+        .with_metric(Metric::aliased(1, 20.5f64).with_timestamp(T0 + 20 + 60_000))
+        .with_metric(Metric::aliased(1, 19.5f64).with_timestamp(T0 - 7_200_000))
+        .with_metric(
+            Metric::aliased(1, 18.5f64)
+                .with_timestamp(T0 - 7_200_000 - 1)
+                .historical(),
+        );
+    let mut batch = Batch::new();
+    host.handle_publish(
+        t(20),
+        "spBv1.0/Plant/NDATA/N1",
+        &ndata.encode_to_vec().unwrap(),
+    );
+    pump(&mut host, &mut builder, &mut batch);
+    let flags: Vec<(i64, bool)> = batch
+        .samples()
+        .map(|s| (s.timestamp_ms, s.outside_window))
+        .collect();
+    let base = T0 as i64;
+    assert_eq!(
+        flags,
+        [
+            (year_2100 as i64, true),
+            (base + 20 + 60_000, false),
+            (base - 7_200_000, true),
+            (base - 7_200_001, false),
+        ]
+    );
+    assert_eq!(builder.stats().outside_window, 2);
+}
