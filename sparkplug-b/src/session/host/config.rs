@@ -39,6 +39,11 @@ pub struct HostConfig {
     /// What `online:false` on the host's own STATE topic makes the host do (see
     /// [`OwnStateOffline`]). Default [`OwnStateOffline::NewSession`].
     pub own_state_offline: OwnStateOffline,
+    /// How many edge nodes known only from messages other than a birth (data or deaths before
+    /// any NBIRTH, malformed births, junk with random node ids) the host tracks; past it, it
+    /// forgets the oldest ([`HostStats::unborn_nodes_evicted`](super::HostStats)). Default
+    /// 1024.
+    pub max_unborn_nodes: usize,
     /// How commands (NCMD, DCMD) are encoded.
     pub encode_options: EncodeOptions,
     /// How received payloads are decoded (limits against hostile input).
@@ -86,6 +91,7 @@ impl HostConfig {
             max_held_messages: 64,
             rebirth_min_interval: Duration::from_secs(5),
             own_state_offline: OwnStateOffline::default(),
+            max_unborn_nodes: 1024,
             encode_options: EncodeOptions::default(),
             decode_options: DecodeOptions::default(),
         }
@@ -118,6 +124,12 @@ impl HostConfig {
     /// Sets what an offline STATE of the host's own makes it do (builder style).
     pub fn with_own_state_offline(mut self, policy: OwnStateOffline) -> Self {
         self.own_state_offline = policy;
+        self
+    }
+
+    /// Sets how many never-born edge nodes the host tracks (builder style).
+    pub fn with_max_unborn_nodes(mut self, max: usize) -> Self {
+        self.max_unborn_nodes = max;
         self
     }
 

@@ -421,6 +421,27 @@ pub enum HostEvent {
         /// Whether the rule is a recommendation (SHOULD) rather than a MUST.
         recommendation: bool,
     },
+    /// An NBIRTH with another bdSeq for an edge node whose session is live (no death since its
+    /// last NBIRTH): most likely a second client publishing under the same group and edge node
+    /// id, forged or misconfigured, as the node id must be unique
+    /// (`tck-id-topic-structure-namespace-unique-edge-node-descriptor`,
+    /// `tck-id-intro-edge-node-id-uniqueness`). The new birth is taken (the latest birth wins),
+    /// so the two clients will keep taking the node over from each other; broker credentials
+    /// and ACLs are the defence (docs/SECURITY.md).
+    DuplicateNodeBirth {
+        /// Group id.
+        group: GroupId,
+        /// Edge node id.
+        node: EdgeNodeId,
+        /// The bdSeq of the live session's NBIRTH.
+        current_bd_seq: Option<BdSeq>,
+        /// The bdSeq of the new NBIRTH.
+        new_bd_seq: Option<BdSeq>,
+        /// Host receive time of the live session's NBIRTH.
+        session_since: Timestamp,
+        /// Host receive time of the new one.
+        at: Timestamp,
+    },
     /// An NDEATH whose bdSeq is not the current NBIRTH's: a late Will of an earlier session,
     /// ignored (SPARKPLUG.md 2.2).
     StaleNdeathIgnored {

@@ -72,16 +72,19 @@ mod node;
 mod rebirth;
 mod reorder;
 mod state;
+mod stats;
 #[cfg(test)]
 mod tests;
 
 pub use config::{HostConfig, OwnStateOffline};
 pub use error::CommandError;
 pub use event::{DeviceOfflineCause, HostEvent, MetricUpdate, OwnStateResponse};
+pub use inbound::MAX_VIOLATIONS_PER_MESSAGE;
 pub use node::{DeviceState, MetricState, NodeState, Presence};
 pub use rebirth::RebirthReason;
+pub use stats::HostStats;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use inbound::{NodeCtx, Outbox};
 
@@ -126,6 +129,7 @@ fn edge_message(
         connected: true,
     };
     ctx.message(node, now, device, message_type, bytes);
+    out.end_message(&group, &node_id);
     let after = node.seq.deadline();
     if before != after {
         if let Some(before) = before {
@@ -150,6 +154,9 @@ pub struct HostApplication {
     /// newest offline STATE of the host's own that ended a session (see
     /// [`OwnStateOffline::NewSession`]), so that the edge nodes accept the next birth.
     state_floor: Timestamp,
+    /// The edge nodes created by a message other than a birth, in the order they were; some
+    /// may have been born since (they are skipped when evicting).
+    unborn: VecDeque<(GroupId, EdgeNodeId)>,
     out: Outbox,
 }
 
@@ -162,6 +169,7 @@ impl HostApplication {
             nodes: BTreeMap::new(),
             timers: BTreeSet::new(),
             state_floor: Timestamp::default(),
+            unborn: VecDeque::new(),
             out: Outbox::default(),
         }
     }
@@ -300,6 +308,7 @@ impl HostApplication {
                 connected: true,
             };
             ctx.expire(node, now);
+            self.out.end_message(&group, &node_id);
             if let Some(next) = node.seq.deadline() {
                 self.timers.insert((next, group, node_id));
             }
@@ -343,6 +352,11 @@ impl HostApplication {
             .transmits
             .push_back(Transmit::Disconnect(DisconnectReason::Shutdown));
         self.connection = Connection::AwaitingDisconnect;
+    }
+
+    /// What the host counted so far.
+    pub fn stats(&self) -> HostStats {
+        self.out.stats
     }
 
     /// The configuration.
@@ -424,7 +438,11 @@ impl HostApplication {
         };
         let (config, out, timers) = (&self.config, &mut self.out, &mut self.timers);
         if let Some(node) = nodes.get_mut(node_id) {
+            let was_born = node.born;
             edge_message(config, out, timers, node, now, device, message_type, bytes);
+            if node.born && !was_born {
+                out.stats.unborn_nodes = out.stats.unborn_nodes.saturating_sub(1);
+            }
             return;
         }
         let (group, node_id) = (
@@ -433,8 +451,42 @@ impl HostApplication {
         );
         let node = nodes
             .entry(node_id.clone())
-            .or_insert_with(|| node::NodeState::new(group, node_id, now));
+            .or_insert_with(|| node::NodeState::new(group.clone(), node_id.clone(), now));
         edge_message(config, out, timers, node, now, device, message_type, bytes);
+        if !node.born {
+            out.stats.unborn_nodes += 1;
+            self.unborn.push_back((group, node_id));
+            self.evict_unborn();
+        }
+    }
+
+    /// Forgets the oldest edge nodes that were never born while there are more than
+    /// [`HostConfig::max_unborn_nodes`]: nodes that exist only in junk traffic (random ids,
+    /// malformed messages) cost bounded memory. A real node among them is asked for a rebirth
+    /// again by its next message.
+    fn evict_unborn(&mut self) {
+        while self.out.stats.unborn_nodes > self.config.max_unborn_nodes as u64 {
+            let Some((group, node_id)) = self.unborn.pop_front() else {
+                return;
+            };
+            let Some(nodes) = self.nodes.get_mut(&group) else {
+                continue;
+            };
+            if nodes.get(&node_id).is_none_or(|n| n.born) {
+                continue;
+            }
+            if let Some(node) = nodes.remove(&node_id) {
+                if let Some(deadline) = node.seq.deadline() {
+                    self.timers
+                        .remove(&(deadline, group.clone(), node_id.clone()));
+                }
+            }
+            if nodes.is_empty() {
+                self.nodes.remove(&group);
+            }
+            self.out.stats.unborn_nodes -= 1;
+            self.out.stats.unborn_nodes_evicted += 1;
+        }
     }
 
     /// The broker is gone: deliver what is held, mark everything STALE, stop the timers.
@@ -450,6 +502,7 @@ impl HostApplication {
                     connected: false,
                 };
                 ctx.connection_lost(node, now);
+                self.out.end_message(group, node_id);
             }
         }
         self.out

@@ -55,6 +55,7 @@ impl HostApplication {
         let state = match StateMessage::parse(payload) {
             Ok(state) => state,
             Err(error) => {
+                self.out.stats.undecodable_payloads += 1;
                 self.out.events.push_back(HostEvent::Violation {
                     group: None,
                     node: None,
