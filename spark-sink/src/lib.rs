@@ -21,7 +21,7 @@ mod sink;
 pub mod sql;
 
 pub use error::SinkError;
-pub use from_host::{BuilderStats, RecordBuilder};
+pub use from_host::{BuilderStats, RecordBuilder, VIOLATION_WINDOW_MS};
 pub use query::{
     BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow,
     QueryError, ReportFilter, ReportRow, SampleRow, Store, TimeRange,

@@ -13,9 +13,8 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 use spark_sink::{AcceptanceWindow, Batch, RecordBuilder};
-use sparkplug_b::driver::{EventReceiver, RunnerEvent};
+use sparkplug_b::driver::{EventReceiver, HostHandle, RunnerEvent};
 use sparkplug_b::session::HostEvent;
-use sparkplug_b::session::host::RebirthReason;
 use sparkplug_b::topic::{EdgeNodeId, GroupId};
 
 use crate::live::{self, LiveEvent};
@@ -63,6 +62,10 @@ pub(crate) async fn run(
                         if wanted(&event, &groups) {
                             builder.push_event_at(&event, now_ms(), &mut batch);
                         }
+                        let stats = builder.stats();
+                        let traffic = &telemetry.traffic;
+                        traffic.samples_outside_window.store(stats.outside_window, Ordering::Relaxed);
+                        traffic.builder_summarised.store(stats.violations_summarised, Ordering::Relaxed);
                     }
                     RunnerEvent::Connected { broker } => {
                         telemetry.host_connected.store(true, Ordering::Relaxed);
@@ -82,16 +85,42 @@ pub(crate) async fn run(
                 }
             }
             _ = tick.tick() => {
+                builder.flush_violations(now_ms(), &mut batch);
                 if !batch.is_empty() {
                     deliver.deliver(std::mem::take(&mut batch)).await;
                 }
             }
         }
     }
+    builder.finish_violations(&mut batch);
     if !batch.is_empty() {
         deliver.deliver(batch).await;
     }
     telemetry.host_connected.store(false, Ordering::Relaxed);
+}
+
+/// Mirrors the host application's counters ([`sparkplug_b::session::host::HostStats`]) into
+/// the telemetry every half second, until the host runner stops.
+pub(crate) async fn mirror_host_stats(host: HostHandle, telemetry: Arc<Telemetry>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Ok(stats) = host.inspect(|h| h.stats()).await else {
+            return;
+        };
+        let t = &telemetry.traffic;
+        t.undecodable_payloads
+            .store(stats.undecodable_payloads, Ordering::Relaxed);
+        t.stale_ndeaths_ignored
+            .store(stats.stale_ndeaths_ignored, Ordering::Relaxed);
+        t.duplicate_births
+            .store(stats.duplicate_births, Ordering::Relaxed);
+        t.host_summarised
+            .store(stats.violations_summarised, Ordering::Relaxed);
+        t.unborn_nodes_evicted
+            .store(stats.unborn_nodes_evicted, Ordering::Relaxed);
+    }
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -114,7 +143,8 @@ fn wanted(event: &HostEvent, groups: &[String]) -> bool {
         | HostEvent::SeqGap { group, .. }
         | HostEvent::RebirthRequested { group, .. }
         | HostEvent::RebirthSuppressed { group, .. }
-        | HostEvent::StaleNdeathIgnored { group, .. } => Some(group),
+        | HostEvent::StaleNdeathIgnored { group, .. }
+        | HostEvent::DuplicateNodeBirth { group, .. } => Some(group),
         HostEvent::Violation { group, .. } => group.as_ref(),
         _ => None,
     };
@@ -161,11 +191,8 @@ fn observe(
             telemetry.nodes_online.store(0, Ordering::Relaxed);
         }
         HostEvent::SeqGap { .. } => Telemetry::add(&telemetry.seq_gaps, 1),
-        HostEvent::RebirthRequested { reason, .. } => {
+        HostEvent::RebirthRequested { .. } => {
             Telemetry::add(&telemetry.rebirth_requests, 1);
-            if matches!(reason, RebirthReason::MalformedPayload(_)) {
-                Telemetry::add(&telemetry.decode_errors, 1);
-            }
         }
         HostEvent::Violation { .. } => Telemetry::add(&telemetry.violations, 1),
         _ => {}

@@ -274,6 +274,12 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
             live.clone(),
             acceptance_window(config, &parts),
         )));
+        let mirror = tokio::spawn(ingest::mirror_host_stats(
+            handle.clone(),
+            Arc::clone(&telemetry),
+        ));
+        // The mirror ends with the host runner; nothing waits for it.
+        drop(mirror);
         host = Some((handle, host_task));
         delivery = Some(pipeline);
     }

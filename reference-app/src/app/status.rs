@@ -74,5 +74,6 @@ pub(crate) fn line(
     if spilled > 0 {
         text.push_str(&format!(" | spilled {spilled}"));
     }
+    text.push_str(&telemetry.traffic.status());
     text
 }

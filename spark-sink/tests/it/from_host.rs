@@ -287,3 +287,68 @@ fn samples_outside_the_acceptance_window_are_flagged_and_counted() {
     );
     assert_eq!(builder.stats().outside_window, 2);
 }
+
+/// Issue 12: violations are summed up per node, rule and window: 8,750 bad messages from a
+/// born node give one event at once and one summary with the count, not one row each; junk
+/// from nodes never born names no source (it never becomes a node), and is summed up too.
+#[test]
+fn violations_are_summed_up_and_junk_never_becomes_a_node() {
+    use spark_sink::VIOLATION_WINDOW_MS;
+    let mut host = host();
+    let mut builder = RecordBuilder::new();
+    let mut batch = Batch::new();
+    host.handle_publish(t(10), "spBv1.0/Plant/NBIRTH/N1", &nbirth());
+    pump(&mut host, &mut builder, &mut batch);
+    let now = (T0 + 20) as i64;
+    let mut events = Batch::new();
+    for i in 0..8_750u64 {
+        host.handle_publish(t(20), "spBv1.0/Plant/NDATA/N1", b"\x0a\xff");
+        let junk = format!("spBv1.0/Plant/NDATA/junk{i}");
+        host.handle_publish(t(20), &junk, b"\x0a\xff");
+        while let Some(event) = host.poll_event() {
+            builder.push_event_at(&event, now, &mut events);
+        }
+    }
+    let violations = |batch: &Batch| -> Vec<(Option<String>, String, String)> {
+        batch
+            .events()
+            .filter_map(|e| match &e.kind {
+                EventKind::Violation { tck_id, detail } => Some((
+                    e.source.as_ref().map(|s| s.to_string()),
+                    tck_id.clone(),
+                    detail.clone(),
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = violations(&events);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(first[0].0.as_deref(), Some("Plant/N1"));
+    assert_eq!(first[1].0, None, "junk names no node");
+    assert!(first[1].2.starts_with("Plant/junk0: "), "{}", first[1].2);
+    assert!(
+        events
+            .events()
+            .all(|e| e.source.as_ref().is_none_or(|s| s.node == "N1")),
+        "no record makes a junk node a node"
+    );
+    assert!(events.len() < 100, "{} records", events.len());
+
+    let mut summaries = Batch::new();
+    assert_eq!(
+        builder.flush_violations(now + 1, &mut summaries),
+        0,
+        "still open"
+    );
+    builder.flush_violations(now + VIOLATION_WINDOW_MS, &mut summaries);
+    let summed = violations(&summaries);
+    assert_eq!(summed.len(), 2, "{summed:?}");
+    assert!(
+        summed[0].2.starts_with("8749 more like it"),
+        "{}",
+        summed[0].2
+    );
+    // The two rules, and the rebirth requests to the junk nodes.
+    assert_eq!(builder.stats().violations_summarised, 3 * 8_749);
+}
