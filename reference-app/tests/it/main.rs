@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod e2e;
+mod hostile;
 mod http;
