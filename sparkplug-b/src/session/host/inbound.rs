@@ -22,6 +22,11 @@ use crate::{AliasTable, DecodeError, Metric, Payload, Value};
 /// 50,000.
 pub const MAX_VIOLATIONS_PER_MESSAGE: usize = 16;
 
+/// Most rebirth requests the host sends to edge nodes it never saw born, all together, per
+/// [`HostConfig::rebirth_min_interval`]: a flood of messages with random node ids cannot make
+/// it flood the broker with NCMDs. Nodes seen born have their own limiter only.
+pub const MAX_UNBORN_REBIRTHS: usize = 16;
+
 /// The violations the message being handled reported, and the first it did not.
 #[derive(Debug, Default)]
 pub(super) struct ViolationBudget {
@@ -39,6 +44,8 @@ pub(super) struct Outbox {
     pub(super) stats: HostStats,
     /// The violations of the message being handled.
     pub(super) budget: ViolationBudget,
+    /// Rebirth requests to never-born edge nodes in the current interval: (its start, count).
+    pub(super) unborn_rebirths: (Timestamp, usize),
     /// Scratch space of the direct path (see `direct`), kept so that its allocation is reused
     /// from one message to the next (cleared before each use).
     pub(super) slots: Vec<Option<usize>>,
@@ -214,6 +221,9 @@ impl NodeCtx<'_> {
         let allowed = if forced {
             node.rebirth.record(now);
             true
+        } else if !node.born && !self.unborn_rebirth_allowed(now) {
+            // Junk node ids are new every message: their own limiters cannot bound the NCMDs.
+            false
         } else {
             node.rebirth
                 .try_acquire(now, self.config.rebirth_min_interval)
@@ -235,6 +245,21 @@ impl NodeCtx<'_> {
                 reason,
             });
         }
+    }
+
+    /// Whether one more rebirth request to a never-born node fits in the host-wide budget of
+    /// [`MAX_UNBORN_REBIRTHS`] per [`HostConfig::rebirth_min_interval`].
+    fn unborn_rebirth_allowed(&mut self, now: Timestamp) -> bool {
+        let (start, count) = &mut self.out.unborn_rebirths;
+        if now.saturating_since(*start) >= self.config.rebirth_min_interval {
+            *start = now;
+            *count = 0;
+        }
+        if *count >= MAX_UNBORN_REBIRTHS {
+            return false;
+        }
+        *count += 1;
+        true
     }
 
     fn nbirth(&mut self, node: &mut NodeState, now: Timestamp, payload: Payload) {

@@ -79,7 +79,7 @@ mod tests;
 pub use config::{HostConfig, OwnStateOffline};
 pub use error::CommandError;
 pub use event::{DeviceOfflineCause, HostEvent, MetricUpdate, OwnStateResponse};
-pub use inbound::MAX_VIOLATIONS_PER_MESSAGE;
+pub use inbound::{MAX_UNBORN_REBIRTHS, MAX_VIOLATIONS_PER_MESSAGE};
 pub use node::{DeviceState, MetricState, NodeState, Presence};
 pub use rebirth::RebirthReason;
 pub use stats::HostStats;

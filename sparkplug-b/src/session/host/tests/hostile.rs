@@ -57,6 +57,16 @@ fn nodes_that_exist_only_in_junk_are_bounded() {
         let topic = format!("spBv1.0/G1/NDATA/junk{i}");
         host.handle_publish(t(20 + i), &topic, b"\xff\x00not a payload");
     }
+    let (sent, _) = drain(&mut host);
+    let ncmds = publishes(&sent)
+        .iter()
+        .filter(|p| p.topic.contains("/NCMD/junk"))
+        .count();
+    assert_eq!(
+        ncmds,
+        crate::session::host::MAX_UNBORN_REBIRTHS,
+        "bounded NCMDs to junk"
+    );
     let stats = host.stats();
     assert_eq!(stats.undecodable_payloads, 100);
     assert_eq!((stats.unborn_nodes, stats.unborn_nodes_evicted), (8, 92));
