@@ -329,7 +329,8 @@ impl Store for SqlQuery {
             return Ok(Vec::new());
         };
         let sql = format!(
-            "SELECT ts_ms, is_historical, quality, seq, bd_seq, received_at_ms, {VALUE_COLS} \
+            "SELECT ts_ms, is_historical, quality, seq, bd_seq, received_at_ms, outside_window, \
+             {VALUE_COLS} \
              FROM sink_samples WHERE metric_id = ? AND ts_ms >= ? AND ts_ms < ? \
              ORDER BY ts_ms, is_historical LIMIT ?"
         );
@@ -355,7 +356,8 @@ impl Store for SqlQuery {
                     seq: get_i64(row, 3)?.and_then(|s| u8::try_from(s).ok()),
                     bd_seq: get_u64(row, 4)?,
                     received_at_ms: get_i64(row, 5)?.unwrap_or(0),
-                    value: read_value(row, 6)?,
+                    outside_window: get_i64(row, 6)?.unwrap_or(0) != 0,
+                    value: read_value(row, 7)?,
                 })
             })
             .collect()

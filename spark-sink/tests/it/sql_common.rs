@@ -336,6 +336,17 @@ pub(crate) async fn samples_outside_the_window_are_never_latest(store: &SqlStore
         3,
         "the flagged row is kept"
     );
+    let flags: Vec<(i64, bool)> = q
+        .history(&n, "T", TimeRange::all(), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.timestamp_ms, r.outside_window))
+        .collect();
+    assert_eq!(
+        flags,
+        [(1_000, false), (2_000, false), (4_102_444_800_000, true)]
+    );
     // Only flagged rows: no latest value at all.
     let mut alone = sample(&n, "U", 4_102_444_800_000, Value::Double(1.0));
     alone.outside_window = true;
