@@ -103,6 +103,11 @@ pub struct StorageSection {
     pub parquet_dir: Option<PathBuf>,
     /// Whether the Parquet archive is written.
     pub parquet: bool,
+    /// How far ahead of its receive time a sample's metric time may be and still be current;
+    /// later samples are stored flagged (docs/STORAGE.md, "Acceptance window"). Default 300.
+    pub future_tolerance_s: u64,
+    /// How far behind its receive time a live sample's metric time may be; none by default.
+    pub past_tolerance_s: Option<u64>,
 }
 
 impl Default for StorageSection {
@@ -112,6 +117,8 @@ impl Default for StorageSection {
             database_url: String::new(),
             parquet_dir: None,
             parquet: true,
+            future_tolerance_s: 300,
+            past_tolerance_s: None,
         }
     }
 }
@@ -134,6 +141,14 @@ impl StorageSection {
         self.parquet_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("parquet"))
+    }
+
+    /// The acceptance window of sample times around the receive time.
+    pub fn acceptance_window(&self) -> spark_sink::AcceptanceWindow {
+        spark_sink::AcceptanceWindow::new(
+            std::time::Duration::from_secs(self.future_tolerance_s),
+            self.past_tolerance_s.map(std::time::Duration::from_secs),
+        )
     }
 
     /// Where the delivery layer spills when a sink is down.

@@ -112,6 +112,83 @@ type Series = (
     fn(&SinkGauge) -> u64,
 );
 
+/// What broken or hostile Sparkplug traffic cost (issue 12), mirrored from the host
+/// application's `HostStats` and the record builder's stats (each read from its source of
+/// truth, so the numbers agree with the host's).
+#[derive(Debug, Default)]
+pub(crate) struct TrafficCounters {
+    /// Payloads that did not decode.
+    pub(crate) undecodable_payloads: AtomicU64,
+    /// NDEATHs ignored for a bdSeq that is not the current NBIRTH's (late Wills, forgeries).
+    pub(crate) stale_ndeaths_ignored: AtomicU64,
+    /// NBIRTHs with another bdSeq while the node's session was live (duplicate node ids).
+    pub(crate) duplicate_births: AtomicU64,
+    /// Violations the host summed up per message instead of reporting them one by one.
+    pub(crate) host_summarised: AtomicU64,
+    /// Violations the record builder summed up per node, rule and window instead of storing
+    /// them one by one.
+    pub(crate) builder_summarised: AtomicU64,
+    /// Never-born edge nodes the host stopped tracking (junk node ids).
+    pub(crate) unborn_nodes_evicted: AtomicU64,
+    /// Samples outside the acceptance window (stored flagged).
+    pub(crate) samples_outside_window: AtomicU64,
+}
+
+impl TrafficCounters {
+    /// The counters as Prometheus series: name, help, value.
+    fn series(&self) -> [(&'static str, &'static str, u64); 6] {
+        let get = Telemetry::get;
+        [
+            (
+                "undecodable_payloads_total",
+                "Sparkplug payloads that did not decode.",
+                get(&self.undecodable_payloads),
+            ),
+            (
+                "stale_ndeaths_ignored_total",
+                "NDEATHs ignored for a bdSeq that is not the current NBIRTH's.",
+                get(&self.stale_ndeaths_ignored),
+            ),
+            (
+                "duplicate_births_total",
+                "NBIRTHs with another bdSeq while the edge node's session was live.",
+                get(&self.duplicate_births),
+            ),
+            (
+                "violations_summarised_total",
+                "Rule violations summed up instead of stored one by one.",
+                get(&self.host_summarised) + get(&self.builder_summarised),
+            ),
+            (
+                "unborn_nodes_evicted_total",
+                "Never-born edge nodes the host stopped tracking.",
+                get(&self.unborn_nodes_evicted),
+            ),
+            (
+                "samples_outside_window_total",
+                "Samples whose metric time is outside the acceptance window (stored flagged).",
+                get(&self.samples_outside_window),
+            ),
+        ]
+    }
+
+    /// The status line's part: only what is not zero.
+    pub(crate) fn status(&self) -> String {
+        let get = Telemetry::get;
+        let parts = [
+            ("undecodable", get(&self.undecodable_payloads)),
+            ("ignored NDEATHs", get(&self.stale_ndeaths_ignored)),
+            ("duplicate births", get(&self.duplicate_births)),
+            ("outside window", get(&self.samples_outside_window)),
+        ];
+        parts
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(what, n)| format!(" | {what} {n}"))
+            .collect()
+    }
+}
+
 /// The pipeline's counters. Every field is monotonic except the gauges.
 #[derive(Debug, Default)]
 pub(crate) struct Telemetry {
@@ -119,8 +196,6 @@ pub(crate) struct Telemetry {
     pub(crate) messages: AtomicU64,
     /// Metric values the host delivered.
     pub(crate) metrics: AtomicU64,
-    /// Payloads that did not decode.
-    pub(crate) decode_errors: AtomicU64,
     /// Protocol violations reported by the host.
     pub(crate) violations: AtomicU64,
     /// Seq gaps.
@@ -137,6 +212,8 @@ pub(crate) struct Telemetry {
     pub(crate) store: StoreHealth,
     /// The sinks, as last reported.
     pub(crate) sinks: Mutex<Vec<SinkGauge>>,
+    /// Broken and hostile traffic.
+    pub(crate) traffic: TrafficCounters,
 }
 
 impl Telemetry {
@@ -183,11 +260,6 @@ impl Telemetry {
             Self::get(&self.metrics),
         );
         counter(
-            "decode_errors_total",
-            "Payloads that did not decode.",
-            Self::get(&self.decode_errors),
-        );
-        counter(
             "violations_total",
             "Sparkplug rule violations seen.",
             Self::get(&self.violations),
@@ -207,6 +279,9 @@ impl Telemetry {
             "Host events dropped by a full channel.",
             Self::get(&self.events_dropped),
         );
+        for (name, help, value) in self.traffic.series() {
+            counter(name, help, value);
+        }
         let _ = writeln!(
             out,
             "# HELP iceplant_nodes_online Edge nodes online.\n# TYPE iceplant_nodes_online gauge\n\

@@ -62,6 +62,7 @@ fn batch(source: &Arc<Source>, names: &[Arc<str>], i: usize) -> Batch {
                 seq: Some(0),
                 bd_seq: Some(0),
                 received_at_ms: 0,
+                outside_window: false,
             })
         })
         .collect()

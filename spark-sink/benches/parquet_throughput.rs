@@ -75,6 +75,7 @@ fn prepare() -> Vec<Batch> {
                         seq: Some((i % 256) as u8),
                         bd_seq: Some(1),
                         received_at_ms: t0 + second * 1000 + 3,
+                        outside_window: false,
                     })
                 })
                 .collect()

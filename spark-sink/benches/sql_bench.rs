@@ -68,6 +68,7 @@ fn batches(shape: &Shape, names: &[Arc<str>]) -> impl Iterator<Item = Batch> {
                     seq: Some((t % 256) as u8),
                     bd_seq: Some(0),
                     received_at_ms: ts + 5,
+                    outside_window: false,
                 }));
             }
         }

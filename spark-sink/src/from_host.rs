@@ -10,7 +10,9 @@ use sparkplug_b::session::{BdSeq, HostEvent};
 use sparkplug_b::topic::MessageType;
 use sparkplug_b::{DataType, Metric, Quality, Value};
 
-use crate::record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};
+use crate::record::{
+    AcceptanceWindow, Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source,
+};
 
 /// Counts of what the builder produced and skipped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,6 +27,44 @@ pub struct BuilderStats {
     pub transient_skipped: u64,
     /// Metrics not stored because they had no name.
     pub unnamed_skipped: u64,
+    /// Samples whose metric time is outside the [`AcceptanceWindow`]: stored, flagged
+    /// ([`Sample::outside_window`]).
+    pub outside_window: u64,
+    /// Violations not stored one by one but counted in their window's summary event.
+    pub violations_summarised: u64,
+}
+
+/// How long violations of one rule by one edge node are summed up into one event
+/// ([`RecordBuilder`]): 10 s.
+pub const VIOLATION_WINDOW_MS: i64 = 10_000;
+
+/// Most (source, rule) pairs summed up at a time; one more flushes every summary first, so a
+/// flood of distinct junk costs bounded memory.
+const MAX_VIOLATION_KEYS: usize = 4096;
+
+/// The tally key of rebirth requests to nodes never born (not a `tck-id-*`, so no rule's).
+const REBIRTH_KEY: &str = "rebirth_requested";
+
+/// The record of a tally's first or summary event.
+fn tally_kind(key: &str, detail: String) -> EventKind {
+    if key == REBIRTH_KEY {
+        EventKind::RebirthRequested { reason: detail }
+    } else {
+        EventKind::Violation {
+            tck_id: key.to_owned(),
+            detail,
+        }
+    }
+}
+
+/// The violations of one rule by one source (or by none) in the current window, after the
+/// first, which was stored at once.
+#[derive(Debug)]
+struct ViolationTally {
+    window_start_ms: i64,
+    more: u64,
+    last_ms: i64,
+    last_detail: String,
 }
 
 /// Turns [`HostEvent`]s into [`Record`]s.
@@ -42,7 +82,8 @@ pub struct BuilderStats {
 /// | `ConnectionLost` | an [`EventKind::Offline`] event (`connection lost`) for every node and device online until then |
 /// | `SeqGap` | an [`EventKind::SeqGap`] event |
 /// | `RebirthRequested` | an [`EventKind::RebirthRequested`] event |
-/// | `Violation` | an [`EventKind::Violation`] event, its id prefixed `tck-id-` |
+/// | `Violation` | an [`EventKind::Violation`] event, its id prefixed `tck-id-`: the first of each rule and source in a window of [`VIOLATION_WINDOW_MS`], then one summary with the count of the rest |
+/// | `DuplicateNodeBirth` | a violation of `tck-id-topic-structure-namespace-unique-edge-node-descriptor`, summed up the same way |
 /// | anything else (STATE, suppressed rebirths, stale NDEATHs) | nothing |
 ///
 /// Choices the Sparkplug specification leaves to the host:
@@ -53,8 +94,19 @@ pub struct BuilderStats {
 ///   sample named `Template/member` (recursively for nested templates), so a member can be
 ///   queried like any other metric.
 /// - The sample time is the metric's timestamp, else the payload's, else the receive time.
+///   A sample time outside the [`AcceptanceWindow`] around the receive time (by default more
+///   than 5 minutes ahead) is kept but flagged ([`Sample::outside_window`]) and counted
+///   ([`BuilderStats::outside_window`]): it never becomes a latest value.
 /// - A metric without a name (an alias the host could not resolve never reaches here, so this
 ///   is defensive) is skipped and counted ([`BuilderStats::unnamed_skipped`]).
+///
+/// Events never make an edge node out of junk: a violation or rebirth request about a node
+/// the builder has not seen born (an `NodeOnline`) names no source (so no store lists it as a
+/// node); its group, node and device are at the front of the detail instead. Violations are
+/// summed up per source, rule and window, so a flood of bad messages costs at most two event
+/// records per rule and node every [`VIOLATION_WINDOW_MS`]; call
+/// [`RecordBuilder::flush_violations`] now and then so that the summaries of quiet windows are
+/// written too.
 ///
 /// Sources and metric names are interned: every sample of one node shares one
 /// `Arc<Source>`, and every sample of one metric name one `Arc<str>`, so a steady stream does
@@ -78,6 +130,10 @@ pub struct RecordBuilder {
     /// Sources online since their last birth, for `ConnectionLost`.
     online: HashSet<Arc<Source>>,
     store_transient: bool,
+    /// Which metric times count as current.
+    window: AcceptanceWindow,
+    /// Violations being summed up, by source and rule.
+    violations: HashMap<(Option<Arc<Source>>, String), ViolationTally>,
     /// The latest host time seen, for events that carry none.
     last_time_ms: i64,
     stats: BuilderStats,
@@ -99,6 +155,19 @@ impl RecordBuilder {
     pub fn with_transient(mut self, store: bool) -> Self {
         self.store_transient = store;
         self
+    }
+
+    /// Sets the acceptance window around the receive time (default
+    /// [`AcceptanceWindow::default`]): samples outside it are flagged
+    /// ([`Sample::outside_window`]) and counted ([`BuilderStats::outside_window`]).
+    pub fn with_acceptance_window(mut self, window: AcceptanceWindow) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// The acceptance window.
+    pub fn acceptance_window(&self) -> AcceptanceWindow {
+        self.window
     }
 
     /// What the builder produced so far.
@@ -244,12 +313,17 @@ impl RecordBuilder {
                 node,
                 reason,
             } => {
-                let source = self.source(group.as_str(), node.as_str(), None);
-                let kind = EventKind::RebirthRequested {
-                    reason: rebirth_reason(reason),
-                };
+                let (source, about) = self.known_source(group.as_str(), node.as_str(), None);
+                let reason = format!("{about}{}", rebirth_reason(reason));
                 let at = self.last_time_ms;
-                self.event(batch, Some(source), kind, None, at);
+                match source {
+                    Some(source) => {
+                        let kind = EventKind::RebirthRequested { reason };
+                        self.event(batch, Some(source), kind, None, at);
+                    }
+                    // Requests to nodes never born (junk ids) are summed up like violations.
+                    None => self.violation(batch, None, REBIRTH_KEY.to_owned(), reason, at),
+                }
             }
             HostEvent::Violation {
                 group,
@@ -260,26 +334,147 @@ impl RecordBuilder {
                 detail,
                 ..
             } => {
-                let source = match (group, node) {
+                let (source, about) = match (group, node) {
                     (Some(g), Some(n)) => {
-                        Some(self.source(g.as_str(), n.as_str(), device_str(device)))
+                        self.known_source(g.as_str(), n.as_str(), device_str(device))
                     }
-                    _ => None,
+                    _ => (None, String::new()),
                 };
                 let detail = match message_type {
-                    Some(t) => format!("{t}: {detail}"),
-                    None => detail.clone(),
-                };
-                let kind = EventKind::Violation {
-                    tck_id: format!("tck-id-{tck_id}"),
-                    detail,
+                    Some(t) => format!("{about}{t}: {detail}"),
+                    None => format!("{about}{detail}"),
                 };
                 let at = self.last_time_ms;
-                self.event(batch, source, kind, None, at);
+                self.violation(batch, source, format!("tck-id-{tck_id}"), detail, at);
+            }
+            HostEvent::DuplicateNodeBirth {
+                group,
+                node,
+                current_bd_seq,
+                new_bd_seq,
+                at,
+                ..
+            } => {
+                let at = self.observe(at.as_millis());
+                let (source, about) = self.known_source(group.as_str(), node.as_str(), None);
+                let bd = |b: &Option<BdSeq>| b.map_or("none".to_owned(), |b| b.value().to_string());
+                let detail = format!(
+                    "{about}NBIRTH with bdSeq {} while the session of bdSeq {} is live: a second \
+                     client with this edge node id?",
+                    bd(new_bd_seq),
+                    bd(current_bd_seq)
+                );
+                let tck_id = "tck-id-topic-structure-namespace-unique-edge-node-descriptor";
+                self.violation(batch, source, tck_id.to_owned(), detail, at);
             }
             _ => {}
         }
         batch.len() - before
+    }
+
+    /// Writes the summaries of the violation windows that ended by `now_ms` (milliseconds
+    /// since the Unix epoch); returns how many records it appended.
+    pub fn flush_violations(&mut self, now_ms: i64, batch: &mut Batch) -> usize {
+        let before = batch.len();
+        let mut due: Vec<_> = self
+            .violations
+            .iter()
+            .filter(|(_, t)| now_ms >= t.window_start_ms.saturating_add(VIOLATION_WINDOW_MS))
+            .map(|(key, _)| key.clone())
+            .collect();
+        due.sort();
+        for key in due {
+            if let Some(tally) = self.violations.remove(&key) {
+                self.summary(batch, key, tally);
+            }
+        }
+        batch.len() - before
+    }
+
+    /// Writes every violation summary, ended or not (at shutdown).
+    pub fn finish_violations(&mut self, batch: &mut Batch) -> usize {
+        self.flush_violations(i64::MAX, batch)
+    }
+
+    /// One violation at `at`: stored if it is the first of its source and rule in a window,
+    /// counted for the window's summary otherwise.
+    fn violation(
+        &mut self,
+        batch: &mut Batch,
+        source: Option<Arc<Source>>,
+        tck_id: String,
+        detail: String,
+        at: i64,
+    ) {
+        let key = (source, tck_id);
+        if let Some(tally) = self.violations.get_mut(&key) {
+            if at < tally.window_start_ms.saturating_add(VIOLATION_WINDOW_MS) {
+                tally.more += 1;
+                tally.last_ms = tally.last_ms.max(at);
+                tally.last_detail = detail;
+                self.stats.violations_summarised += 1;
+                return;
+            }
+            if let Some(tally) = self.violations.remove(&key) {
+                self.summary(batch, key.clone(), tally);
+            }
+        } else if self.violations.len() >= MAX_VIOLATION_KEYS {
+            self.finish_violations(batch);
+        }
+        let (source, tck_id) = key;
+        let kind = tally_kind(&tck_id, detail);
+        self.event(batch, source.clone(), kind, None, at);
+        let tally = ViolationTally {
+            window_start_ms: at,
+            more: 0,
+            last_ms: at,
+            last_detail: String::new(),
+        };
+        self.violations.insert((source, tck_id), tally);
+    }
+
+    /// The summary of a window's violations after its first, if there were any.
+    fn summary(
+        &mut self,
+        batch: &mut Batch,
+        (source, tck_id): (Option<Arc<Source>>, String),
+        tally: ViolationTally,
+    ) {
+        if tally.more == 0 {
+            return;
+        }
+        let detail = format!(
+            "{} more like it within {} s of {} ms (summed up); the last: {}",
+            tally.more,
+            VIOLATION_WINDOW_MS / 1000,
+            tally.window_start_ms,
+            tally.last_detail
+        );
+        let kind = tally_kind(&tck_id, detail);
+        self.event(batch, source, kind, None, tally.last_ms);
+    }
+
+    /// The source of a node (or its device) seen born, or none and the ids as words for the
+    /// front of a detail: junk about an unknown node must not make it a node.
+    fn known_source(
+        &self,
+        group: &str,
+        node: &str,
+        device: Option<&str>,
+    ) -> (Option<Arc<Source>>, String) {
+        let known = self.sources.get(group).and_then(|nodes| nodes.get(node));
+        match (known, device) {
+            (Some(sources), None) => (Some(Arc::clone(&sources.node)), String::new()),
+            (Some(sources), Some(device)) => match sources.devices.get(device) {
+                Some(source) => (Some(Arc::clone(source)), String::new()),
+                None => (
+                    Some(Arc::clone(&sources.node)),
+                    format!("device {device}: "),
+                ),
+            },
+            (None, None) => (None, format!("{group}/{node}: ")),
+            (None, Some(device)) => (None, format!("{group}/{node}/{device}: ")),
+        }
     }
 
     /// Records `ms` as host time seen; returns it as `i64`.
@@ -339,6 +534,21 @@ impl RecordBuilder {
         source
     }
 
+    /// Whether a sample of metric time `timestamp_ms` is outside the acceptance window
+    /// (counted).
+    fn outside_window(
+        &mut self,
+        timestamp_ms: i64,
+        ctx: &SampleContext<'_>,
+        is_historical: bool,
+    ) -> bool {
+        let outside = !self
+            .window
+            .accepts(timestamp_ms, ctx.received_at_ms, is_historical);
+        self.stats.outside_window += u64::from(outside);
+        outside
+    }
+
     /// The interned name.
     fn name(&mut self, name: &str) -> Arc<str> {
         if let Some(name) = self.names.get(name) {
@@ -373,6 +583,7 @@ impl RecordBuilder {
             seq: ctx.seq,
             bd_seq: ctx.bd_seq,
             received_at_ms: ctx.received_at_ms,
+            outside_window: self.outside_window(timestamp_ms, ctx, update.is_historical()),
         }));
         self.stats.samples += 1;
         if let (Some(Value::Template(template)), false) = (update.value(), update.is_null()) {
@@ -428,6 +639,7 @@ impl RecordBuilder {
             seq: ctx.seq,
             bd_seq: ctx.bd_seq,
             received_at_ms: ctx.received_at_ms,
+            outside_window: self.outside_window(timestamp_ms, ctx, metric.is_historical),
         }));
         self.stats.samples += 1;
         if let (Some(Value::Template(template)), false) = (&metric.value, metric.is_null) {

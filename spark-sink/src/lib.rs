@@ -21,10 +21,12 @@ mod sink;
 pub mod sql;
 
 pub use error::{RejectedRecord, SinkError};
-pub use from_host::{BuilderStats, RecordBuilder};
+pub use from_host::{BuilderStats, RecordBuilder, VIOLATION_WINDOW_MS};
 pub use query::{
     BirthRow, BucketRow, DeviceRow, EventFilter, EventRow, LatestValue, MetricRow, NodeRow, Page,
     QueryError, ReportFilter, ReportRow, SampleRow, Store, TimeRange,
 };
-pub use record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};
+pub use record::{
+    AcceptanceWindow, Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source,
+};
 pub use sink::Sink;

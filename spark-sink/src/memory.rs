@@ -275,6 +275,7 @@ mod tests {
             seq: None,
             bd_seq: None,
             received_at_ms: ts,
+            outside_window: false,
         })
     }
 

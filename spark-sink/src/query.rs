@@ -151,6 +151,9 @@ pub struct SampleRow {
     pub bd_seq: Option<u64>,
     /// When the host received it (ms).
     pub received_at_ms: i64,
+    /// Its metric time is outside the acceptance window around `received_at_ms`
+    /// (`AcceptanceWindow`, docs/STORAGE.md): stored, but not a current value.
+    pub outside_window: bool,
 }
 
 /// Aggregates of one metric over one time bucket `[start_ms, start_ms + bucket_ms)`.

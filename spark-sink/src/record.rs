@@ -7,8 +7,68 @@
 //! order they were received.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sparkplug_b::{DataType, PropertySet, Quality, Value};
+
+/// How far a sample's metric time may be from the time the host received it for the sample
+/// to count as current (docs/STORAGE.md, "Acceptance window"). A sample outside the window is
+/// still stored, with [`Sample::outside_window`] set, but it is never a metric's latest value
+/// and does not move report watermarks: an edge node with a wrong clock, or a forged DDATA
+/// dated 2100, cannot make a value current for ever.
+///
+/// ```
+/// use std::time::Duration;
+/// use spark_sink::AcceptanceWindow;
+///
+/// let window = AcceptanceWindow::default();
+/// assert_eq!(window.future, Duration::from_secs(300));
+/// let received = 1_700_000_000_000;
+/// assert!(window.accepts(received + 299_000, received, false));
+/// assert!(!window.accepts(4_102_444_800_000, received, false)); // 2100
+/// assert!(window.accepts(0, received, false), "no past bound by default");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AcceptanceWindow {
+    /// How far ahead of the receive time a metric time may be. Default 5 minutes.
+    pub future: Duration,
+    /// How far behind the receive time a live (not `is_historical`) metric time may be;
+    /// `None` (the default) for no bound. Historical samples (store and forward) are old by
+    /// nature: this bound does not apply to them.
+    pub past: Option<Duration>,
+}
+
+impl Default for AcceptanceWindow {
+    fn default() -> Self {
+        AcceptanceWindow {
+            future: Duration::from_secs(300),
+            past: None,
+        }
+    }
+}
+
+impl AcceptanceWindow {
+    /// A window `future` ahead of the receive time and `past` behind it (`None`: no bound).
+    pub fn new(future: Duration, past: Option<Duration>) -> Self {
+        AcceptanceWindow { future, past }
+    }
+
+    /// Whether metric time `timestamp_ms` of a sample received at `received_at_ms` (both ms
+    /// since the Unix epoch) is inside the window.
+    pub fn accepts(&self, timestamp_ms: i64, received_at_ms: i64, is_historical: bool) -> bool {
+        let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        if timestamp_ms > received_at_ms.saturating_add(millis(self.future)) {
+            return false;
+        }
+        match self.past {
+            Some(past) if !is_historical => {
+                timestamp_ms >= received_at_ms.saturating_sub(millis(past))
+            }
+            _ => true,
+        }
+    }
+}
 
 /// Where a record comes from: a Sparkplug edge node, or one of its devices.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,6 +142,9 @@ pub struct Sample {
     pub bd_seq: Option<u64>,
     /// When the host application received it, milliseconds since the Unix epoch.
     pub received_at_ms: i64,
+    /// Its metric time is outside the [`AcceptanceWindow`] around `received_at_ms`: stored,
+    /// but never a latest value and never a reason to move a report watermark.
+    pub outside_window: bool,
 }
 
 /// One metric as a birth declared it: an entry of the metric catalogue.

@@ -181,10 +181,12 @@ fn line(event: RunnerEvent<HostEvent>) -> Json {
         }
         HostEvent::OwnStateOffline {
             timestamp,
-            republished,
-        } => {
-            json!({"event": "OwnStateOffline", "timestamp": timestamp, "republished": republished})
-        }
+            current,
+            response,
+        } => json!({
+            "event": "OwnStateOffline", "timestamp": timestamp,
+            "current": current.as_millis(), "response": format!("{response:?}"),
+        }),
         HostEvent::HostState { host, state } => json!({
             "event": "HostState", "host": host.as_str(),
             "online": state.online, "timestamp": state.timestamp,

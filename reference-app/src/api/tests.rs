@@ -35,6 +35,7 @@ fn sample(source: &Arc<Source>, metric: &str, ts: i64, value: Value) -> Record {
         seq: Some(1),
         bd_seq: Some(0),
         received_at_ms: ts,
+        outside_window: false,
     })
 }
 

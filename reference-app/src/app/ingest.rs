@@ -12,10 +12,9 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use spark_sink::{Batch, RecordBuilder};
-use sparkplug_b::driver::{EventReceiver, RunnerEvent};
+use spark_sink::{AcceptanceWindow, Batch, RecordBuilder};
+use sparkplug_b::driver::{EventReceiver, HostHandle, RunnerEvent};
 use sparkplug_b::session::HostEvent;
-use sparkplug_b::session::host::RebirthReason;
 use sparkplug_b::topic::{EdgeNodeId, GroupId};
 
 use crate::live::{self, LiveEvent};
@@ -40,8 +39,9 @@ pub(crate) async fn run(
     telemetry: Arc<Telemetry>,
     newest_metric_ms: Arc<AtomicI64>,
     live: broadcast::Sender<LiveEvent>,
+    window: AcceptanceWindow,
 ) {
-    let mut builder = RecordBuilder::new();
+    let mut builder = RecordBuilder::new().with_acceptance_window(window);
     let mut online = HashSet::new();
     let mut batch = Batch::new();
     let mut tick = tokio::time::interval(MAX_WAIT);
@@ -52,7 +52,7 @@ pub(crate) async fn run(
                 let Some(event) = event else { break };
                 match event {
                     RunnerEvent::Session(event) => {
-                        observe(&event, &telemetry, &newest_metric_ms, &mut online);
+                        observe(&event, &telemetry, &newest_metric_ms, &mut online, &window);
                         if live.receiver_count() > 0 {
                             if let Some(update) = live::of(&event) {
                                 // No receiver left is not an error: the dashboard closed.
@@ -62,6 +62,10 @@ pub(crate) async fn run(
                         if wanted(&event, &groups) {
                             builder.push_event_at(&event, now_ms(), &mut batch);
                         }
+                        let stats = builder.stats();
+                        let traffic = &telemetry.traffic;
+                        traffic.samples_outside_window.store(stats.outside_window, Ordering::Relaxed);
+                        traffic.builder_summarised.store(stats.violations_summarised, Ordering::Relaxed);
                     }
                     RunnerEvent::Connected { broker } => {
                         telemetry.host_connected.store(true, Ordering::Relaxed);
@@ -81,19 +85,45 @@ pub(crate) async fn run(
                 }
             }
             _ = tick.tick() => {
+                builder.flush_violations(now_ms(), &mut batch);
                 if !batch.is_empty() {
                     deliver.deliver(std::mem::take(&mut batch)).await;
                 }
             }
         }
     }
+    builder.finish_violations(&mut batch);
     if !batch.is_empty() {
         deliver.deliver(batch).await;
     }
     telemetry.host_connected.store(false, Ordering::Relaxed);
 }
 
-fn now_ms() -> i64 {
+/// Mirrors the host application's counters ([`sparkplug_b::session::host::HostStats`]) into
+/// the telemetry every half second, until the host runner stops.
+pub(crate) async fn mirror_host_stats(host: HostHandle, telemetry: Arc<Telemetry>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Ok(stats) = host.inspect(|h| h.stats()).await else {
+            return;
+        };
+        let t = &telemetry.traffic;
+        t.undecodable_payloads
+            .store(stats.undecodable_payloads, Ordering::Relaxed);
+        t.stale_ndeaths_ignored
+            .store(stats.stale_ndeaths_ignored, Ordering::Relaxed);
+        t.duplicate_births
+            .store(stats.duplicate_births, Ordering::Relaxed);
+        t.host_summarised
+            .store(stats.violations_summarised, Ordering::Relaxed);
+        t.unborn_nodes_evicted
+            .store(stats.unborn_nodes_evicted, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
@@ -113,7 +143,8 @@ fn wanted(event: &HostEvent, groups: &[String]) -> bool {
         | HostEvent::SeqGap { group, .. }
         | HostEvent::RebirthRequested { group, .. }
         | HostEvent::RebirthSuppressed { group, .. }
-        | HostEvent::StaleNdeathIgnored { group, .. } => Some(group),
+        | HostEvent::StaleNdeathIgnored { group, .. }
+        | HostEvent::DuplicateNodeBirth { group, .. } => Some(group),
         HostEvent::Violation { group, .. } => group.as_ref(),
         _ => None,
     };
@@ -126,6 +157,7 @@ fn observe(
     telemetry: &Telemetry,
     newest_metric_ms: &AtomicI64,
     online: &mut HashSet<(GroupId, EdgeNodeId)>,
+    window: &AcceptanceWindow,
 ) {
     match event {
         HostEvent::Metrics {
@@ -136,13 +168,11 @@ fn observe(
         } => {
             Telemetry::add(&telemetry.messages, 1);
             Telemetry::add(&telemetry.metrics, metrics.len() as u64);
-            let newest = metrics
-                .iter()
-                .filter_map(|m| m.timestamp())
-                .chain(*timestamp)
-                .max()
-                .unwrap_or(received_at.as_millis());
-            newest_metric_ms.fetch_max(newest as i64, Ordering::Relaxed);
+            let times = metrics.iter().map(|m| (m.timestamp(), m.is_historical()));
+            if let Some(newest) = newest_current(times, *timestamp, received_at.as_millis(), window)
+            {
+                newest_metric_ms.fetch_max(newest, Ordering::Relaxed);
+            }
         }
         HostEvent::NodeOnline { group, node, .. } => {
             online.insert((group.clone(), node.clone()));
@@ -161,13 +191,60 @@ fn observe(
             telemetry.nodes_online.store(0, Ordering::Relaxed);
         }
         HostEvent::SeqGap { .. } => Telemetry::add(&telemetry.seq_gaps, 1),
-        HostEvent::RebirthRequested { reason, .. } => {
+        HostEvent::RebirthRequested { .. } => {
             Telemetry::add(&telemetry.rebirth_requests, 1);
-            if matches!(reason, RebirthReason::MalformedPayload(_)) {
-                Telemetry::add(&telemetry.decode_errors, 1);
-            }
         }
         HostEvent::Violation { .. } => Telemetry::add(&telemetry.violations, 1),
         _ => {}
+    }
+}
+
+/// The newest metric time of a message's samples (their own timestamp, else the payload's,
+/// else the receive time, and whether each is historical) inside the acceptance window: the
+/// time the report watermarks follow. A sample dated 2100 must not close every report window
+/// up to 2100. `None` when no sample is inside.
+fn newest_current(
+    metrics: impl ExactSizeIterator<Item = (Option<u64>, bool)>,
+    payload_ts: Option<u64>,
+    received_at_ms: u64,
+    window: &AcceptanceWindow,
+) -> Option<i64> {
+    let time = |ts: u64| i64::try_from(ts).unwrap_or(i64::MAX);
+    let received = time(received_at_ms);
+    let default_ts = payload_ts.unwrap_or(received_at_ms);
+    if metrics.len() == 0 {
+        return Some(time(default_ts)).filter(|&t| window.accepts(t, received, false));
+    }
+    metrics
+        .map(|(ts, historical)| (time(ts.unwrap_or(default_ts)), historical))
+        .filter(|&(t, historical)| window.accepts(t, received, historical))
+        .map(|(t, _)| t)
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12: a DDATA dated 2100 does not move the time report watermarks follow; a sample
+    /// a minute ahead (clock drift) does.
+    #[test]
+    fn samples_outside_the_window_do_not_move_the_newest_time() {
+        let window = AcceptanceWindow::default();
+        let now = 1_700_000_000_000u64;
+        let year_2100 = 4_102_444_800_000u64;
+        let newest = |metrics: Vec<(Option<u64>, bool)>| {
+            newest_current(metrics.into_iter(), Some(now), now, &window)
+        };
+        assert_eq!(newest(vec![(Some(year_2100), false)]), None);
+        assert_eq!(
+            newest(vec![(Some(year_2100), false), (Some(now - 5), false)]),
+            Some(now as i64 - 5)
+        );
+        assert_eq!(
+            newest(vec![(Some(now + 60_000), false), (None, false)]),
+            Some(now as i64 + 60_000)
+        );
+        assert_eq!(newest(vec![]), Some(now as i64));
     }
 }

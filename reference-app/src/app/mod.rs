@@ -271,7 +271,14 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
             Arc::clone(&telemetry),
             Arc::clone(&newest_metric_ms),
             live.clone(),
+            acceptance_window(config, &parts),
         )));
+        let mirror = tokio::spawn(ingest::mirror_host_stats(
+            handle.clone(),
+            Arc::clone(&telemetry),
+        ));
+        // The mirror ends with the host runner; nothing waits for it.
+        drop(mirror);
         host = Some((handle, host_task));
         delivery = Some(pipeline);
     }
@@ -285,11 +292,22 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
     if parts.reports {
         if let Some(query) = &query {
             let newest = Arc::clone(&newest_metric_ms);
+            // Ingest follows only samples inside the acceptance window; with real-time data
+            // the wall clock bounds the close time too, so nothing dated ahead moves a
+            // watermark past now. A fast-forward simulator is ahead of the clock on purpose.
+            let bounded_by_clock = acceptance_window(config, &parts).future != Duration::MAX;
             tasks.push(tokio::spawn(reports::schedule(
                 Arc::clone(query),
                 config.reports.jobs.clone(),
                 Duration::from_secs(config.reports.every_s.max(1)),
-                move || Some(newest.load(Ordering::Relaxed)).filter(|&t| t != i64::MIN),
+                move || {
+                    let newest = Some(newest.load(Ordering::Relaxed)).filter(|&t| t != i64::MIN)?;
+                    Some(if bounded_by_clock {
+                        newest.min(ingest::now_ms())
+                    } else {
+                        newest
+                    })
+                },
                 stop_rx.clone(),
             )));
         }
@@ -520,6 +538,17 @@ async fn reports_command(config: &AppConfig, args: &crate::cli::ReportArgs) -> R
     }
     store.close().await;
     Ok(())
+}
+
+/// The acceptance window of sample times (docs/STORAGE.md). An in-process simulator running
+/// faster than real time dates its samples ahead of the wall clock on purpose: then there is
+/// no future bound, or every sample would be flagged.
+fn acceptance_window(config: &AppConfig, parts: &Parts) -> spark_sink::AcceptanceWindow {
+    let window = config.storage.acceptance_window();
+    if parts.sim && config.sim.speed > 1.0 {
+        return spark_sink::AcceptanceWindow::new(Duration::MAX, window.past);
+    }
+    window
 }
 
 #[cfg(test)]

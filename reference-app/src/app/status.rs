@@ -81,6 +81,7 @@ pub(crate) fn line(
             " | rejected {rejected} (quarantined {quarantined})"
         ));
     }
+    text.push_str(&telemetry.traffic.status());
     text
 }
 

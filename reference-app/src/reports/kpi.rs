@@ -27,6 +27,8 @@ async fn series(
     let rows = store.history(source, metric, window, 100_000).await?;
     Ok(rows
         .into_iter()
+        // A sample outside the acceptance window is not a real-time reading of this window.
+        .filter(|r| !r.outside_window)
         .filter_map(|r| Some((r.timestamp_ms, number(r.value.as_ref()?)?)))
         .collect())
 }

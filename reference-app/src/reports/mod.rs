@@ -34,7 +34,8 @@ async fn first_window(
             let rows = store
                 .history(&source, &metric.name, TimeRange::new(i64::MIN, close_ms), 1)
                 .await?;
-            if let Some(row) = rows.first() {
+            // A sample outside the acceptance window does not start a job's first window.
+            if let Some(row) = rows.first().filter(|r| !r.outside_window) {
                 earliest = Some(earliest.map_or(row.timestamp_ms, |e| e.min(row.timestamp_ms)));
             }
         }

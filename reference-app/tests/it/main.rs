@@ -3,6 +3,7 @@
 
 mod crash;
 mod e2e;
+mod hostile;
 mod http;
 mod quarantine;
 mod tools;

@@ -79,7 +79,9 @@ pub(crate) fn encode_records(records: &[&Record], submitted_at_ms: i64, out: &mu
                         w.value(v);
                     }
                 }
-                w.u8(u8::from(s.is_historical));
+                // Bit 0 is_historical, bit 1 outside_window: spills written before the flag
+                // existed read as inside the window.
+                w.u8(u8::from(s.is_historical) | (u8::from(s.outside_window) << 1));
                 w.i32(s.quality.code());
                 w.opt(s.seq, |w, v| w.u8(v));
                 w.opt(s.bd_seq, |w, v| w.u64(v));
@@ -341,7 +343,12 @@ impl<'a> R<'a> {
         } else {
             None
         };
-        let is_historical = self.flag()?;
+        let flags_at = self.at;
+        let flags = self.u8()?;
+        if flags > 0b11 {
+            return Err(invalid("sample flags", flags.into(), flags_at));
+        }
+        let (is_historical, outside_window) = (flags & 1 != 0, flags & 2 != 0);
         let quality = self.quality()?;
         let seq = if self.flag()? { Some(self.u8()?) } else { None };
         let bd_seq = if self.flag()? {
@@ -361,6 +368,7 @@ impl<'a> R<'a> {
             seq,
             bd_seq,
             received_at_ms,
+            outside_window,
         })
     }
     fn value(&mut self) -> Result<Value, CodecError> {
@@ -498,6 +506,7 @@ mod tests {
             seq: Some(255),
             bd_seq: None,
             received_at_ms: 7,
+            outside_window: true,
         })
     }
 

@@ -8,8 +8,9 @@
 //! {"quarantined_at_ms": 1700000000123, "sink": "parquet", "reason": "…",
 //!  "record": {"type": "sample", "group": "G", "node": "N", "device": null, "metric": "m",
 //!             "datatype": 10, "datatype_name": "Double", "timestamp_ms": 1700000000000,
-//!             "value": 1.5, "is_null": false, "is_historical": false, "quality": 192,
-//!             "seq": 7, "bd_seq": 2, "received_at_ms": 1700000000005}}
+//!             "value": 1.5, "is_null": false, "is_historical": false,
+//!             "outside_window": false, "quality": 192, "seq": 7, "bd_seq": 2,
+//!             "received_at_ms": 1700000000005}}
 //! ```
 //!
 //! (one line in the file; the lines of one write are synced together). `record.type` is `sample`, `birth` (with `bd_seq`, `timestamp_ms`,
@@ -161,6 +162,7 @@ pub(crate) fn record_json(record: &Record) -> Json {
                 "value": s.value,
                 "is_null": s.value.is_none(),
                 "is_historical": s.is_historical,
+                "outside_window": s.outside_window,
                 "quality": s.quality.code(),
                 "seq": s.seq,
                 "bd_seq": s.bd_seq,
@@ -238,6 +240,7 @@ mod tests {
             timestamp_ms: 5,
             value: Some(Value::Double(f64::NAN)),
             is_historical: false,
+            outside_window: false,
             quality: Quality::Good,
             seq: Some(1),
             bd_seq: None,

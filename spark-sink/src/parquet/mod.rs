@@ -36,6 +36,7 @@
 //!     seq: Some(1),
 //!     bd_seq: Some(0),
 //!     received_at_ms: 1_700_000_000_005,
+//!     outside_window: false,
 //! }));
 //! writer.write(&batch)?;
 //! let files = writer.close()?;

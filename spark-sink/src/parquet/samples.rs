@@ -32,6 +32,7 @@ pub(crate) struct SampleColumns {
     string_value: StringBuilder,
     bytes_value: BinaryBuilder,
     json_value: StringBuilder,
+    outside_window: BooleanBuilder,
     rows: usize,
     data_bytes: usize,
 }
@@ -57,6 +58,7 @@ impl SampleColumns {
             string_value: StringBuilder::new(),
             bytes_value: BinaryBuilder::new(),
             json_value: StringBuilder::new(),
+            outside_window: BooleanBuilder::new(),
             rows: 0,
             data_bytes: 0,
         }
@@ -115,6 +117,7 @@ impl SampleColumns {
         if json.is_none() {
             self.json_value.append_null();
         }
+        self.outside_window.append_value(sample.outside_window);
         self.rows += 1;
     }
 
@@ -139,6 +142,7 @@ impl SampleColumns {
             Arc::new(self.string_value.finish()),
             Arc::new(self.bytes_value.finish()),
             Arc::new(self.json_value.finish()),
+            Arc::new(self.outside_window.finish()),
         ];
         self.rows = 0;
         self.data_bytes = 0;

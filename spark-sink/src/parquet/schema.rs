@@ -43,6 +43,8 @@ pub fn samples_schema() -> SchemaRef {
             utf8("string_value", true),
             Field::new("bytes_value", ArrowType::Binary, true),
             utf8("json_value", true),
+            // Last, so that files written before it read as a schema that only lacks it.
+            Field::new("outside_window", ArrowType::Boolean, false),
         ]))
     }))
 }

@@ -108,8 +108,10 @@ fn node_row(row: &DbRow) -> R<NodeRow> {
     })
 }
 
-/// The catalogue with each metric's latest value: its newest non-historical sample, found by
-/// the samples' primary key (`metric_id`, `ts_ms`, `is_historical`) read backwards. The value
+/// The catalogue with each metric's latest value: its newest non-historical sample inside the
+/// acceptance window (`outside_window = 0`: a sample dated far ahead of its receive time is
+/// never current), found by the samples' primary key (`metric_id`, `ts_ms`, `is_historical`)
+/// read backwards, past the few flagged rows. The value
 /// reads STALE (500) when what sent it went offline after receiving it and has not come back
 /// (SPARKPLUG.md 2.5); `state_ms` is the time of that death while `online` is 0, and a node's
 /// death also takes its devices offline.
@@ -123,7 +125,8 @@ const METRIC_SELECT: &str = "SELECT m.name, m.alias, m.datatype, m.eng_unit, m.p
      LEFT JOIN sink_devices d ON d.node_id = m.node_id AND d.device = m.device \
      LEFT JOIN sink_samples c ON c.metric_id = m.metric_id AND c.is_historical = 0 \
        AND c.ts_ms = (SELECT s.ts_ms FROM sink_samples s \
-         WHERE s.metric_id = m.metric_id AND s.is_historical = 0 ORDER BY s.ts_ms DESC LIMIT 1) \
+         WHERE s.metric_id = m.metric_id AND s.is_historical = 0 AND s.outside_window = 0 \
+         ORDER BY s.ts_ms DESC LIMIT 1) \
      WHERE n.group_id = ? AND n.node = ? AND m.device = ?";
 
 fn metric_row(row: &DbRow) -> R<MetricRow> {
@@ -350,7 +353,8 @@ impl Store for SqlQuery {
             return Ok(Vec::new());
         };
         let sql = format!(
-            "SELECT ts_ms, is_historical, quality, seq, bd_seq, received_at_ms, {VALUE_COLS} \
+            "SELECT ts_ms, is_historical, quality, seq, bd_seq, received_at_ms, outside_window, \
+             {VALUE_COLS} \
              FROM sink_samples WHERE metric_id = ? AND ts_ms >= ? AND ts_ms < ? \
              ORDER BY ts_ms, is_historical LIMIT ?"
         );
@@ -376,7 +380,8 @@ impl Store for SqlQuery {
                     seq: get_i64(row, 3)?.and_then(|s| u8::try_from(s).ok()),
                     bd_seq: get_u64(row, 4)?,
                     received_at_ms: get_i64(row, 5)?.unwrap_or(0),
-                    value: read_value(row, 6)?,
+                    outside_window: get_i64(row, 6)?.unwrap_or(0) != 0,
+                    value: read_value(row, 7)?,
                 })
             })
             .collect()

@@ -32,6 +32,7 @@ pub(crate) const SAMPLE_COLUMNS: &[&str] = &[
     "seq",
     "bd_seq",
     "received_at_ms",
+    "outside_window",
 ];
 
 /// Longest metric name, in characters (the catalogue's key column).
@@ -50,6 +51,7 @@ pub(crate) struct Row<'a> {
     pub(crate) seq: Option<u8>,
     pub(crate) bd_seq: Option<u64>,
     pub(crate) received_at_ms: i64,
+    pub(crate) outside_window: bool,
 }
 
 /// Turns samples, each with its index in the batch, into rows. A sample that cannot be stored
@@ -124,6 +126,7 @@ fn push_row<'a>(
             seq: s.seq,
             bd_seq: s.bd_seq,
             received_at_ms: s.received_at_ms,
+            outside_window: s.outside_window,
         }),
         Err(reject) => {
             let reason = match reject {
@@ -263,6 +266,7 @@ fn sample_params(id: i64, row: &Row<'_>, out: &mut Vec<Param>) {
     out.push(Param::opt(row.seq, |s| Param::I64(s.into())));
     out.push(Param::opt(row.bd_seq, Param::U64));
     out.push(Param::I64(row.received_at_ms));
+    out.push(Param::I64(row.outside_window.into()));
 }
 
 /// A run of (metric id, row index) pairs in key order and the row counts of its statements.

@@ -237,3 +237,123 @@ fn seq_gaps_and_rebirth_requests_become_events() {
     let at = gap_event.timestamp_ms - T0 as i64;
     assert!((10..=20).contains(&at), "the latest host time seen: {at}");
 }
+
+/// Issue 12: a DDATA dated 2100 (far ahead of the receive time) is kept, flagged
+/// `outside_window` and counted; a sample a minute ahead (edge clocks drift) is not; with a
+/// past bound, an old live sample is flagged but an old historical one (store and forward) is
+/// not.
+#[test]
+fn samples_outside_the_acceptance_window_are_flagged_and_counted() {
+    use spark_sink::AcceptanceWindow;
+    use std::time::Duration;
+    let mut host = host();
+    let window = AcceptanceWindow::new(Duration::from_secs(300), Some(Duration::from_secs(3600)));
+    let mut builder = RecordBuilder::new().with_acceptance_window(window);
+    let mut batch = Batch::new();
+    host.handle_publish(t(10), "spBv1.0/Plant/NBIRTH/N1", &nbirth());
+    pump(&mut host, &mut builder, &mut batch);
+    assert_eq!(builder.stats().outside_window, 0);
+    let year_2100 = 4_102_444_800_000;
+    let ndata = Payload::new(T0 + 20)
+        .with_seq(1)
+        .with_metric(Metric::aliased(1, 55.5f64).with_timestamp(year_2100))
+        .with_metric(Metric::aliased(1, 20.5f64).with_timestamp(T0 + 20 + 60_000))
+        .with_metric(Metric::aliased(1, 19.5f64).with_timestamp(T0 - 7_200_000))
+        .with_metric(
+            Metric::aliased(1, 18.5f64)
+                .with_timestamp(T0 - 7_200_000 - 1)
+                .historical(),
+        );
+    let mut batch = Batch::new();
+    host.handle_publish(
+        t(20),
+        "spBv1.0/Plant/NDATA/N1",
+        &ndata.encode_to_vec().unwrap(),
+    );
+    pump(&mut host, &mut builder, &mut batch);
+    let flags: Vec<(i64, bool)> = batch
+        .samples()
+        .map(|s| (s.timestamp_ms, s.outside_window))
+        .collect();
+    let base = T0 as i64;
+    assert_eq!(
+        flags,
+        [
+            (year_2100 as i64, true),
+            (base + 20 + 60_000, false),
+            (base - 7_200_000, true),
+            (base - 7_200_001, false),
+        ]
+    );
+    assert_eq!(builder.stats().outside_window, 2);
+}
+
+/// Issue 12: violations are summed up per node, rule and window: 8,750 bad messages from a
+/// born node give one event at once and one summary with the count, not one row each; junk
+/// from nodes never born names no source (it never becomes a node), and is summed up too.
+#[test]
+fn violations_are_summed_up_and_junk_never_becomes_a_node() {
+    use spark_sink::VIOLATION_WINDOW_MS;
+    let mut host = host();
+    let mut builder = RecordBuilder::new();
+    let mut batch = Batch::new();
+    host.handle_publish(t(10), "spBv1.0/Plant/NBIRTH/N1", &nbirth());
+    pump(&mut host, &mut builder, &mut batch);
+    let now = (T0 + 20) as i64;
+    let mut events = Batch::new();
+    for i in 0..8_750u64 {
+        host.handle_publish(t(20), "spBv1.0/Plant/NDATA/N1", b"\x0a\xff");
+        let junk = format!("spBv1.0/Plant/NDATA/junk{i}");
+        host.handle_publish(t(20), &junk, b"\x0a\xff");
+        while let Some(event) = host.poll_event() {
+            builder.push_event_at(&event, now, &mut events);
+        }
+    }
+    let violations = |batch: &Batch| -> Vec<(Option<String>, String, String)> {
+        batch
+            .events()
+            .filter_map(|e| match &e.kind {
+                EventKind::Violation { tck_id, detail } => Some((
+                    e.source.as_ref().map(|s| s.to_string()),
+                    tck_id.clone(),
+                    detail.clone(),
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = violations(&events);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(first[0].0.as_deref(), Some("Plant/N1"));
+    assert_eq!(first[1].0, None, "junk names no node");
+    assert!(first[1].2.starts_with("Plant/junk0: "), "{}", first[1].2);
+    assert!(
+        events
+            .events()
+            .all(|e| e.source.as_ref().is_none_or(|s| s.node == "N1")),
+        "no record makes a junk node a node"
+    );
+    assert!(events.len() < 100, "{} records", events.len());
+
+    let mut summaries = Batch::new();
+    assert_eq!(
+        builder.flush_violations(now + 1, &mut summaries),
+        0,
+        "still open"
+    );
+    builder.flush_violations(now + VIOLATION_WINDOW_MS, &mut summaries);
+    let summed = violations(&summaries);
+    assert_eq!(summed.len(), 2, "{summed:?}");
+    assert!(
+        summed[0].2.starts_with("8749 more like it"),
+        "{}",
+        summed[0].2
+    );
+    // The two rules, and the rebirth requests to the junk nodes (the host sends at most
+    // MAX_UNBORN_REBIRTHS of them per interval).
+    let rebirths = sparkplug_b::session::host::MAX_UNBORN_REBIRTHS as u64;
+    assert_eq!(
+        builder.stats().violations_summarised,
+        2 * 8_749 + rebirths - 1
+    );
+}

@@ -35,6 +35,7 @@ pub(crate) fn sample(source: &Arc<Source>, metric: &str, ts: i64, value: Option<
         seq: Some(7),
         bd_seq: Some(2),
         received_at_ms: ts + 5,
+        outside_window: false,
     })
 }
 

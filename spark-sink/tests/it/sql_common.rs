@@ -36,6 +36,7 @@ pub(crate) fn sample(source: &Arc<Source>, metric: &str, ts: i64, value: Value) 
         seq: Some((ts % 256) as u8),
         bd_seq: Some(0),
         received_at_ms: ts + 1,
+        outside_window: false,
     }
 }
 
@@ -304,6 +305,54 @@ pub(crate) async fn current_values_only_move_forward(store: &SqlStore) {
         .await
         .unwrap();
     assert_eq!(count_history(store, &n, "P").await, 5);
+}
+
+/// Issue 12: a sample dated far ahead of its receive time (a DDATA dated 2100) is stored,
+/// flagged `outside_window`, and never becomes the latest value: later real samples are
+/// current as they arrive.
+pub(crate) async fn samples_outside_the_window_are_never_latest(store: &SqlStore) {
+    let mut sink = store.sink();
+    let n = node();
+    sink.write(&batch([sample(&n, "T", 1_000, Value::Double(20.0))]))
+        .await
+        .unwrap();
+    let mut year_2100 = sample(&n, "T", 4_102_444_800_000, Value::Double(55.5));
+    year_2100.received_at_ms = 1_001;
+    year_2100.outside_window = true;
+    sink.write(&batch([year_2100])).await.unwrap();
+    sink.write(&batch([sample(&n, "T", 2_000, Value::Double(21.0))]))
+        .await
+        .unwrap();
+    let q = store.query();
+    let latest = q.metric(&n, "T").await.unwrap().unwrap().latest.unwrap();
+    assert_eq!(
+        (latest.timestamp_ms, latest.value),
+        (2_000, Some(Value::Double(21.0)))
+    );
+    let listed = q.metrics(&n).await.unwrap();
+    let t = listed.iter().find(|m| m.name == "T").unwrap();
+    assert_eq!(t.latest.as_ref().unwrap().timestamp_ms, 2_000);
+    assert_eq!(
+        count_history(store, &n, "T").await,
+        3,
+        "the flagged row is kept"
+    );
+    let flags: Vec<(i64, bool)> = q
+        .history(&n, "T", TimeRange::all(), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.timestamp_ms, r.outside_window))
+        .collect();
+    assert_eq!(
+        flags,
+        [(1_000, false), (2_000, false), (4_102_444_800_000, true)]
+    );
+    // Only flagged rows: no latest value at all.
+    let mut alone = sample(&n, "U", 4_102_444_800_000, Value::Double(1.0));
+    alone.outside_window = true;
+    sink.write(&batch([alone])).await.unwrap();
+    assert!(q.metric(&n, "U").await.unwrap().unwrap().latest.is_none());
 }
 
 /// NaN and the infinities are stored faithfully; oversized values and names are refused with a
@@ -957,7 +1006,7 @@ pub(crate) async fn lists_page(store: &SqlStore) {
 #[macro_export]
 macro_rules! sql_scenarios {
     ($fresh:path, $cleanup:path) => {
-        $crate::sql_scenarios!(@each $fresh, $cleanup; write_read_and_replay, integer_extremes, bucket_aggregates, current_values_only_move_forward, bad_data, unstorable_records_are_named_and_quarantined, complex_values_and_templates, births_events_and_state, reports_and_watermarks, latest_values_go_stale_with_deaths, a_big_batch_written_in_parallel, lifecycle, lists_page);
+        $crate::sql_scenarios!(@each $fresh, $cleanup; write_read_and_replay, integer_extremes, bucket_aggregates, current_values_only_move_forward, samples_outside_the_window_are_never_latest, bad_data, unstorable_records_are_named_and_quarantined, complex_values_and_templates, births_events_and_state, reports_and_watermarks, latest_values_go_stale_with_deaths, a_big_batch_written_in_parallel, lifecycle, lists_page);
     };
     (@each $fresh:path, $cleanup:path; $($scenario:ident),+) => {
         $(

@@ -7,7 +7,7 @@ use super::config::MqttConfig;
 use super::error::{DriverError, RequestError, RunnerStopped};
 use super::runner::{Machine, Runner};
 use crate::Value;
-use crate::session::host::CommandError;
+use crate::session::host::{CommandError, OwnStateResponse};
 use crate::session::{ConnectOptions, HostApplication, HostEvent, Timestamp, Transmit};
 use crate::topic::{DeviceId, EdgeNodeId, GroupId};
 
@@ -51,11 +51,48 @@ impl Machine for HostApplication {
     }
 
     fn poll_event(&mut self) -> Option<HostEvent> {
-        HostApplication::poll_event(self)
+        let event = HostApplication::poll_event(self);
+        if let Some(HostEvent::OwnStateOffline {
+            timestamp,
+            current,
+            response,
+        }) = &event
+        {
+            log_own_state_offline(*timestamp, *current, *response);
+        }
+        event
     }
 
     fn poll_timeout(&self) -> Option<Timestamp> {
         HostApplication::poll_timeout(self)
+    }
+}
+
+/// An offline STATE of the host's own, for the log: a warning unless it was a stale Will.
+fn log_own_state_offline(timestamp: u64, current: Timestamp, response: OwnStateResponse) {
+    let current = current.as_millis();
+    match response {
+        OwnStateResponse::NewSession { next_timestamp } => tracing::warn!(
+            offline_timestamp = timestamp,
+            birth_timestamp = current,
+            next_timestamp = next_timestamp.as_millis(),
+            "An offline STATE for this host that it did not publish (forged, or another client \
+             with the same host id): the edge nodes went offline; starting a new MQTT session \
+             with a newer STATE birth."
+        ),
+        OwnStateResponse::RepublishedBirth if timestamp < current => tracing::debug!(
+            offline_timestamp = timestamp,
+            birth_timestamp = current,
+            "A stale offline STATE for this host (an earlier session's Will); published the \
+             birth again."
+        ),
+        _ => tracing::warn!(
+            offline_timestamp = timestamp,
+            birth_timestamp = current,
+            ?response,
+            "An offline STATE for this host that it did not publish; edge nodes waiting for it \
+             may have gone offline."
+        ),
     }
 }
 

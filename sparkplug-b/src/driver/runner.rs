@@ -56,8 +56,9 @@ pub(crate) trait Machine: Send + 'static {
 enum End {
     /// Clean shutdown: stop.
     Shutdown,
-    /// Left on the state machine's request: connect again at once.
-    Reconnect,
+    /// Left on the state machine's request: connect again at once, to the next server of the
+    /// list or to the same one.
+    Reconnect { next_server: bool },
     /// Failed or broke: back off, then connect again.
     Lost {
         error: ConnectionError,
@@ -68,7 +69,9 @@ enum End {
 fn end_for(reason: DisconnectReason) -> End {
     match reason {
         DisconnectReason::Shutdown => End::Shutdown,
-        _ => End::Reconnect,
+        // A new session of the host, with a newer STATE timestamp: the server is fine.
+        DisconnectReason::NewSession => End::Reconnect { next_server: false },
+        _ => End::Reconnect { next_server: true },
     }
 }
 
@@ -156,10 +159,18 @@ impl<M: Machine> Runner<M> {
                     tracing::debug!(broker = %self.config.broker, "Shut down cleanly.");
                     return Ok(());
                 }
-                End::Reconnect => {
-                    // The Primary Host went offline: the next server (SPARKPLUG.md 2.6).
+                End::Reconnect { next_server } => {
                     failures = 0;
-                    server = (server + 1) % rotation.len();
+                    if next_server {
+                        // The Primary Host went offline: the next server (SPARKPLUG.md 2.6).
+                        server = (server + 1) % rotation.len();
+                    }
+                    if self.stopping {
+                        // Asked to shut down while leaving: nothing more to publish.
+                        self.machine.handle_disconnected(clock::now());
+                        self.drain_events().await;
+                        return Ok(());
+                    }
                 }
                 End::Lost { error, connected } => {
                     if !connected {

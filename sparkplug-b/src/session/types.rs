@@ -195,6 +195,11 @@ pub enum DisconnectReason {
     /// The primary host went offline: the edge node published its NDEATH and moves to the next
     /// server (SPARKPLUG.md 2.6). Reconnect, to the next server when there are several.
     PrimaryHostOffline,
+    /// The host application saw a valid-looking `online:false` on its own STATE topic that it
+    /// did not send (a forged or misdirected STATE): the edge nodes took it as the host going
+    /// offline, and only a STATE birth with a newer timestamp brings them back. Leave without
+    /// the Will (MQTT 5: reason code 0x00) and connect again at once, to the same server.
+    NewSession,
 }
 
 /// Something the transport must do.

@@ -134,3 +134,15 @@ async fn rumqttd_primary_host_offline_moves_to_the_next_server() {
 async fn unreachable_broker_gives_up_after_max_attempts() {
     scenario::gives_up(BrokerUrl::new("127.0.0.1", support::free_port())).await;
 }
+
+#[tokio::test]
+async fn rumqttd_forged_offline_state_recovers() {
+    scenario::forged_offline_state_recovers(rumqttd().v4.clone()).await;
+}
+
+#[tokio::test]
+async fn env_broker_forged_offline_state_recovers() {
+    if let Some(url) = env_broker("env_broker_forged_offline_state_recovers") {
+        scenario::forged_offline_state_recovers(url).await;
+    }
+}

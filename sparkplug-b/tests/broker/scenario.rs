@@ -7,7 +7,7 @@ use sparkplug_b::driver::{
     Backoff, BrokerUrl, DriverError, EventReceiver, HostHandle, MemoryBdSeqStore, MqttConfig,
     RunnerEvent, clock, run_edge_node, run_host,
 };
-use sparkplug_b::session::host::MetricUpdate;
+use sparkplug_b::session::host::{MetricUpdate, OwnStateResponse};
 use sparkplug_b::session::{
     BdSeq, BdSeqStore, EdgeEvent, EdgeNode, EdgeNodeConfig, FileBdSeqStore, HostApplication,
     HostConfig, HostEvent, MetricSpec,
@@ -459,4 +459,125 @@ pub(crate) async fn primary_host_offline_next_server(first: BrokerUrl, second: B
         .await
         .unwrap()
         .unwrap();
+}
+
+/// Publishes a retained `online:false` STATE for `host`, dated `timestamp`, from a client of its
+/// own (a forger), and waits for its PUBACK.
+async fn forge_offline_state(url: &BrokerUrl, host: &HostId, timestamp: u64) {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+    let mut options = MqttOptions::new(unique("forger"), url.host(), url.port());
+    options.set_keep_alive(Duration::from_secs(5));
+    let (client, mut eventloop) = AsyncClient::new(options, 10);
+    let payload = format!(r#"{{"online":false,"timestamp":{timestamp}}}"#);
+    client
+        .publish(
+            format!("spBv1.0/STATE/{host}"),
+            QoS::AtLeastOnce,
+            true,
+            payload,
+        )
+        .await
+        .unwrap();
+    bounded("the forged STATE's PUBACK", async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(_))) => break,
+                Ok(_) => {}
+                Err(e) => panic!("the forger's connection failed: {e}"),
+            }
+        }
+    })
+    .await;
+    let _ = client.disconnect().await;
+    let _ = bounded("the forger's DISCONNECT", eventloop.poll()).await;
+}
+
+/// tck-id-operational-behavior-edge-node-termination-host-offline,
+/// tck-id-operational-behavior-edge-node-termination-host-offline-reconnect,
+/// tck-id-message-flow-edge-node-birth-publish-phid-wait-timestamp,
+/// tck-id-host-topic-phid-birth-payload-timestamp: another client publishes a retained
+/// `online:false` for our host id, dated now. The edge node driver publishes its NDEATH and
+/// reconnects; the host driver names it (`OwnStateOffline`, `NewSession`), reconnects with a
+/// newer STATE birth, the edge node is born again (bdSeq 1) and its data reaches the host.
+pub(crate) async fn forged_offline_state_recovers(url: BrokerUrl) {
+    let ids = Ids::new();
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&url));
+    host_state_birth(&mut host_events).await;
+    let store = MemoryBdSeqStore::default();
+    let (edge, mut edge_events, edge_task) = run_edge_node(ids.edge(true, None), mqtt(&url), store);
+    let first = node_online(&mut host_events, &ids, "the first NBIRTH").await;
+    assert_eq!(first, Some(BdSeq::new(0)));
+
+    let forged = clock::now().as_millis();
+    let started = std::time::Instant::now();
+    forge_offline_state(&url, &ids.host, forged).await;
+    wait_for(&mut edge_events, "the edge node stopping", |e| match e {
+        RunnerEvent::Session(EdgeEvent::PrimaryHostOffline { timestamp }) => {
+            assert_eq!(timestamp, forged);
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    let response = wait_for(
+        &mut host_events,
+        "the host naming the forgery",
+        |e| match e {
+            RunnerEvent::Session(HostEvent::OwnStateOffline {
+                timestamp,
+                response,
+                ..
+            }) if timestamp == forged => Some(response),
+            _ => None,
+        },
+    )
+    .await;
+    let OwnStateResponse::NewSession { next_timestamp } = response else {
+        panic!("a new session, got {response:?}");
+    };
+    assert!(next_timestamp.as_millis() > forged);
+    let birth = wait_for(&mut host_events, "the new STATE birth", |e| match e {
+        RunnerEvent::Session(HostEvent::StateBirthPublished { timestamp }) => Some(timestamp),
+        _ => None,
+    })
+    .await;
+    assert!(birth.as_millis() > forged, "{birth} after {forged}");
+    let again = node_online(&mut host_events, &ids, "the NBIRTH after the recovery").await;
+    // A new MQTT session of the edge node (one or, when a reconnect attempt races the host's
+    // new session, more).
+    assert!(
+        again.is_some_and(|b| b.value() >= 1),
+        "the NBIRTH after the recovery has bdSeq {again:?}"
+    );
+
+    edge.set_metric(None, "Temp", 22.75).await.unwrap();
+    edge.flush().await.unwrap();
+    let data = wait_for(
+        &mut host_events,
+        "the NDATA after the recovery",
+        |e| match e {
+            RunnerEvent::Session(HostEvent::Metrics {
+                group,
+                node,
+                message_type: MessageType::NData,
+                metrics,
+                ..
+            }) if ids.ours(&group, &node) => Some(metrics),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(value_of(&data, "Temp"), Some(Value::Double(22.75)));
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "data flowed again after {took:?}"
+    );
+
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+    stop_host(host, host_task, &url, &ids.host).await;
 }

@@ -38,17 +38,49 @@ pub struct HostConfig {
     /// starts the interval afresh, and a reorder timeout's request is never held back (the
     /// spec requires it). Default 5 s.
     pub rebirth_min_interval: Duration,
-    /// Whether `online:false` on the host's own STATE topic makes it publish its birth again
-    /// with the same timestamp, as Sparkplug 3.0 requires
-    /// (`tck-id-message-flow-hid-sparkplug-state-message-delivered`). When off, the host only
-    /// reports it ([`HostEvent::OwnStateOffline`](super::HostEvent::OwnStateOffline)) and the
-    /// application may reconnect instead (the later rule of the spec's development branch).
-    /// Default true.
-    pub republish_online: bool,
+    /// What `online:false` on the host's own STATE topic makes the host do (see
+    /// [`OwnStateOffline`]). Default [`OwnStateOffline::NewSession`].
+    pub own_state_offline: OwnStateOffline,
+    /// How many edge nodes known only from messages other than a birth (data or deaths before
+    /// any NBIRTH, malformed births, junk with random node ids) the host tracks; past it, it
+    /// forgets the oldest ([`HostStats::unborn_nodes_evicted`](super::HostStats)). Default
+    /// 1024.
+    pub max_unborn_nodes: usize,
     /// How commands (NCMD, DCMD) are encoded.
     pub encode_options: EncodeOptions,
     /// How received payloads are decoded (limits against hostile input).
     pub decode_options: DecodeOptions,
+}
+
+/// What a host application does when `online:false` arrives on its own STATE topic
+/// (SPARKPLUG.md 2.6) while it is online.
+///
+/// Such a message is either the host's own Will from an earlier session, retained by the
+/// broker (its timestamp is older than the current birth's, and edge nodes ignore it), or a
+/// message some other client published. The second kind is the dangerous one: with a timestamp
+/// no older than the current birth's, every edge node that waits for this host takes it as the
+/// host going offline, publishes its NDEATH and reconnects; and since the edge nodes accept a
+/// birth only if its timestamp is no older than the last STATE they saw, the Sparkplug 3.0
+/// answer (the same birth again) leaves them waiting for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum OwnStateOffline {
+    /// An offline STATE older than the current birth is answered with the birth again (same
+    /// timestamp), as in Sparkplug 3.0. One that is not older ends the MQTT session
+    /// ([`DisconnectReason::NewSession`](crate::session::DisconnectReason::NewSession)): the
+    /// next session's Will and STATE birth carry a timestamp newer than both the clock and the
+    /// offline message, so the edge nodes accept it and are born again. This is the rule of the
+    /// specification's development branch (disconnect and reconnect with a new timestamp).
+    #[default]
+    NewSession,
+    /// Always answered with the birth again, with the same timestamp: the Sparkplug 3.0 rule
+    /// (`tck-id-message-flow-hid-sparkplug-state-message-delivered`), as the 3.0 TCK checks
+    /// it. A forged offline STATE keeps the edge nodes offline until the host restarts.
+    RepublishSameTimestamp,
+    /// Only reported
+    /// ([`HostEvent::OwnStateOffline`](super::HostEvent::OwnStateOffline)); the application
+    /// decides.
+    Report,
 }
 
 impl HostConfig {
@@ -60,7 +92,8 @@ impl HostConfig {
             reorder_timeout: Duration::from_secs(2),
             max_held_messages: 64,
             rebirth_min_interval: Duration::from_secs(5),
-            republish_online: true,
+            own_state_offline: OwnStateOffline::default(),
+            max_unborn_nodes: 1024,
             encode_options: EncodeOptions::default(),
             decode_options: DecodeOptions::default(),
         }
@@ -90,10 +123,15 @@ impl HostConfig {
         self
     }
 
-    /// Sets whether an offline STATE of the host's own makes it publish its birth again
-    /// (builder style).
-    pub fn with_republish_online(mut self, on: bool) -> Self {
-        self.republish_online = on;
+    /// Sets what an offline STATE of the host's own makes it do (builder style).
+    pub fn with_own_state_offline(mut self, policy: OwnStateOffline) -> Self {
+        self.own_state_offline = policy;
+        self
+    }
+
+    /// Sets how many never-born edge nodes the host tracks (builder style).
+    pub fn with_max_unborn_nodes(mut self, max: usize) -> Self {
+        self.max_unborn_nodes = max;
         self
     }
 
@@ -120,14 +158,14 @@ mod tests {
         let id = HostId::new("h1").unwrap();
         let config = HostConfig::new(id.clone());
         assert_eq!(config.client_id, "h1");
-        assert!(config.republish_online);
+        assert_eq!(config.own_state_offline, OwnStateOffline::NewSession);
         assert_eq!(config.reorder_timeout, Duration::from_secs(2));
         let config = config
             .with_client_id("c")
             .with_reorder_timeout(Duration::ZERO)
             .with_max_held_messages(3)
             .with_rebirth_min_interval(Duration::ZERO)
-            .with_republish_online(false)
+            .with_own_state_offline(OwnStateOffline::Report)
             .with_encode_options(EncodeOptions::default().with_uint32_in_long_value(true))
             .with_decode_options(DecodeOptions::default().with_max_depth(4));
         assert_eq!(
@@ -138,7 +176,8 @@ mod tests {
             ),
             ("c", Duration::ZERO, 3)
         );
-        assert!(!config.republish_online && config.encode_options.uint32_in_long_value);
+        assert_eq!(config.own_state_offline, OwnStateOffline::Report);
+        assert!(config.encode_options.uint32_in_long_value);
         assert_eq!((config.decode_options.max_depth, config.host_id), (4, id));
     }
 }

@@ -242,6 +242,26 @@ pub enum DeviceOfflineCause {
     NodeRebirth,
 }
 
+/// What a host application did about an `online:false` on its own STATE topic
+/// ([`HostEvent::OwnStateOffline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OwnStateResponse {
+    /// It published its birth again, with the same timestamp, so that the retained STATE says
+    /// online (`tck-id-message-flow-hid-sparkplug-state-message-delivered`). The edge nodes
+    /// ignored the offline message if it was older than the birth.
+    RepublishedBirth,
+    /// The offline message was not older than the current birth, so the edge nodes took it as
+    /// the host going offline: the host ends this MQTT session and starts a new one whose Will
+    /// and STATE birth carry `next_timestamp` (newer than the offline message).
+    NewSession {
+        /// The timestamp of the next session's Will and birth (at the earliest).
+        next_timestamp: Timestamp,
+    },
+    /// Nothing: reported only.
+    Reported,
+}
+
 /// Something that happened, for the application. Taken with
 /// [`HostApplication::poll_event`](super::HostApplication::poll_event).
 #[derive(Debug, Clone, PartialEq)]
@@ -254,15 +274,15 @@ pub enum HostEvent {
         timestamp: Timestamp,
     },
     /// `online:false` arrived on the host's own STATE topic (its previous session's Will,
-    /// retained, or another client). With
-    /// [`HostConfig::republish_online`](super::HostConfig::republish_online) the host published
-    /// its birth again, with the same timestamp
-    /// (`tck-id-message-flow-hid-sparkplug-state-message-delivered`).
+    /// retained, or another client); what the host did about it follows
+    /// [`HostConfig::own_state_offline`](super::HostConfig::own_state_offline).
     OwnStateOffline {
         /// The timestamp in the offline message.
         timestamp: u64,
-        /// Whether the birth was published again.
-        republished: bool,
+        /// The timestamp of the host's current STATE birth.
+        current: Timestamp,
+        /// What the host did.
+        response: OwnStateResponse,
     },
     /// Another host application's STATE.
     HostState {
@@ -400,6 +420,27 @@ pub enum HostEvent {
         detail: String,
         /// Whether the rule is a recommendation (SHOULD) rather than a MUST.
         recommendation: bool,
+    },
+    /// An NBIRTH with another bdSeq for an edge node whose session is live (no death since its
+    /// last NBIRTH): most likely a second client publishing under the same group and edge node
+    /// id, forged or misconfigured, as the node id must be unique
+    /// (`tck-id-topic-structure-namespace-unique-edge-node-descriptor`,
+    /// `tck-id-intro-edge-node-id-uniqueness`). The new birth is taken (the latest birth wins),
+    /// so the two clients will keep taking the node over from each other; broker credentials
+    /// and ACLs are the defence (docs/SECURITY.md).
+    DuplicateNodeBirth {
+        /// Group id.
+        group: GroupId,
+        /// Edge node id.
+        node: EdgeNodeId,
+        /// The bdSeq of the live session's NBIRTH.
+        current_bd_seq: Option<BdSeq>,
+        /// The bdSeq of the new NBIRTH.
+        new_bd_seq: Option<BdSeq>,
+        /// Host receive time of the live session's NBIRTH.
+        session_since: Timestamp,
+        /// Host receive time of the new one.
+        at: Timestamp,
     },
     /// An NDEATH whose bdSeq is not the current NBIRTH's: a late Will of an earlier session,
     /// ignored (SPARKPLUG.md 2.2).

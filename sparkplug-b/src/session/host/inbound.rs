@@ -11,16 +11,41 @@ use super::event::{DeviceOfflineCause, HostEvent, MetricUpdate};
 use super::node::{MetricSet, NodeState, Presence, quality_of};
 use super::rebirth::{RebirthLimiter, RebirthReason};
 use super::reorder::{Delivered, Outcome};
+use super::stats::HostStats;
 use crate::session::{BdSeq, Seq, Timestamp, Transmit};
 use crate::topic::{DeviceId, EdgeNodeId, GroupId, MessageType};
 use crate::validate::{BDSEQ, Rule, Violation, validate};
 use crate::{AliasTable, DecodeError, Metric, Payload, Value};
+
+/// Most violations one message reports one by one; the rest are summed up in one more
+/// [`HostEvent::Violation`], so that a message with 50,000 bad metrics costs 17 events, not
+/// 50,000.
+pub const MAX_VIOLATIONS_PER_MESSAGE: usize = 16;
+
+/// Most rebirth requests the host sends to edge nodes it never saw born, all together, per
+/// [`HostConfig::rebirth_min_interval`]: a flood of messages with random node ids cannot make
+/// it flood the broker with NCMDs. Nodes seen born have their own limiter only.
+pub const MAX_UNBORN_REBIRTHS: usize = 16;
+
+/// The violations the message being handled reported, and the first it did not.
+#[derive(Debug, Default)]
+pub(super) struct ViolationBudget {
+    reported: usize,
+    suppressed: u64,
+    first_suppressed: Option<(Option<DeviceId>, MessageType, &'static str, String)>,
+}
 
 /// What the host has to send and to tell, in order.
 #[derive(Debug, Default)]
 pub(super) struct Outbox {
     pub(super) transmits: VecDeque<Transmit>,
     pub(super) events: VecDeque<HostEvent>,
+    /// What the host counted.
+    pub(super) stats: HostStats,
+    /// The violations of the message being handled.
+    pub(super) budget: ViolationBudget,
+    /// Rebirth requests to never-born edge nodes in the current interval: (its start, count).
+    pub(super) unborn_rebirths: (Timestamp, usize),
     /// Scratch space of the direct path (see `direct`), kept so that its allocation is reused
     /// from one message to the next (cleared before each use).
     pub(super) slots: Vec<Option<usize>>,
@@ -43,6 +68,29 @@ pub(super) struct NodeCtx<'a> {
     pub(super) node_id: &'a EdgeNodeId,
     /// Whether the host is online with its broker (no rebirth request goes out otherwise).
     pub(super) connected: bool,
+}
+
+impl Outbox {
+    /// The message of `node` of `group` is handled: the violations it did not report one by
+    /// one become one more, with their count.
+    pub(super) fn end_message(&mut self, group: &GroupId, node: &EdgeNodeId) {
+        let budget = core::mem::take(&mut self.budget);
+        if let Some((device, message_type, tck_id, first)) = budget.first_suppressed {
+            self.events.push_back(HostEvent::Violation {
+                group: Some(group.clone()),
+                node: Some(node.clone()),
+                device,
+                message_type: Some(message_type),
+                tck_id,
+                detail: format!(
+                    "{} more violations in this message, not reported one by one; the first \
+                     of them: {first}",
+                    budget.suppressed
+                ),
+                recommendation: false,
+            });
+        }
+    }
 }
 
 impl NodeCtx<'_> {
@@ -119,6 +167,7 @@ impl NodeCtx<'_> {
             MessageType::DDeath => "payloads-ddeath-seq",
             _ => "topics-ndata-payload",
         };
+        self.out.stats.undecodable_payloads += 1;
         let detail = format!("{message_type} payload does not decode: {error}");
         self.violation(device, message_type, rule, detail, false);
         if message_type != MessageType::NDeath {
@@ -175,6 +224,9 @@ impl NodeCtx<'_> {
         let allowed = if forced {
             node.rebirth.record(now);
             true
+        } else if !node.born && !self.unborn_rebirth_allowed(now) {
+            // Junk node ids are new every message: their own limiters cannot bound the NCMDs.
+            false
         } else {
             node.rebirth
                 .try_acquire(now, self.config.rebirth_min_interval)
@@ -198,6 +250,21 @@ impl NodeCtx<'_> {
         }
     }
 
+    /// Whether one more rebirth request to a never-born node fits in the host-wide budget of
+    /// [`MAX_UNBORN_REBIRTHS`] per [`HostConfig::rebirth_min_interval`].
+    fn unborn_rebirth_allowed(&mut self, now: Timestamp) -> bool {
+        let (start, count) = &mut self.out.unborn_rebirths;
+        if now.saturating_since(*start) >= self.config.rebirth_min_interval {
+            *start = now;
+            *count = 0;
+        }
+        if *count >= MAX_UNBORN_REBIRTHS {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
     fn nbirth(&mut self, node: &mut NodeState, now: Timestamp, payload: Payload) {
         // What is held belongs to the previous birth: deliver it first.
         for delivered in node.seq.flush() {
@@ -206,6 +273,18 @@ impl NodeCtx<'_> {
         // The birth answers any request made so far; the next problem asks afresh.
         node.rebirth = RebirthLimiter::default();
         let seq = payload.seq.and_then(Seq::from_wire);
+        let bd_seq = bd_seq_of(&payload);
+        if node.born && node.presence == Presence::Online && bd_seq != node.bd_seq {
+            self.out.stats.duplicate_births += 1;
+            self.event(HostEvent::DuplicateNodeBirth {
+                group: self.group.clone(),
+                node: self.node_id.clone(),
+                current_bd_seq: node.bd_seq,
+                new_bd_seq: bd_seq,
+                session_since: node.since,
+                at: now,
+            });
+        }
         node.seq.resync(seq);
         for (id, device) in &mut node.devices {
             if device.go(Presence::Offline, now) {
@@ -218,7 +297,7 @@ impl NodeCtx<'_> {
                 });
             }
         }
-        node.bd_seq = bd_seq_of(&payload);
+        node.bd_seq = bd_seq;
         node.born = true;
         node.aliases = birth_table(&payload);
         node.metrics = MetricSet::from_birth(&payload, now);
@@ -245,6 +324,7 @@ impl NodeCtx<'_> {
     fn ndeath(&mut self, node: &mut NodeState, now: Timestamp, payload: &Payload) {
         let bd_seq = bd_seq_of(payload);
         if !node.born || bd_seq != node.bd_seq {
+            self.out.stats.stale_ndeaths_ignored += 1;
             self.event(HostEvent::StaleNdeathIgnored {
                 group: self.group.clone(),
                 node: self.node_id.clone(),
@@ -361,6 +441,17 @@ impl NodeCtx<'_> {
         detail: String,
         recommendation: bool,
     ) {
+        self.out.stats.violations += 1;
+        let budget = &mut self.out.budget;
+        if budget.reported >= MAX_VIOLATIONS_PER_MESSAGE {
+            budget.suppressed += 1;
+            self.out.stats.violations_summarised += 1;
+            if budget.first_suppressed.is_none() {
+                budget.first_suppressed = Some((device.cloned(), message_type, tck_id, detail));
+            }
+            return;
+        }
+        budget.reported += 1;
         self.event(HostEvent::Violation {
             group: Some(self.group.clone()),
             node: Some(self.node_id.clone()),

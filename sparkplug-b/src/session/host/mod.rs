@@ -18,6 +18,12 @@
 //!                                                             └────────────────────┘
 //! ```
 //!
+//! An `online:false` on its own STATE topic is answered as [`HostConfig::own_state_offline`]
+//! says: by default a stale one (older than the birth: an earlier session's Will) with the
+//! birth again, and one the edge nodes act on (forged, or another client with the same host
+//! id) by leaving with [`DisconnectReason::NewSession`](crate::session::DisconnectReason) so
+//! that the next session's birth is dated past it ([`OwnStateOffline`]).
+//!
 //! While `Online`, each edge node moves through [`Presence`] (`AwaitingRebirth`, `Online`,
 //! `Offline`) with its births and deaths, and its seq stream goes through a reorder buffer
 //! (see the `reorder` module docs): out-of-order messages wait up to
@@ -66,16 +72,19 @@ mod node;
 mod rebirth;
 mod reorder;
 mod state;
+mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use config::HostConfig;
+pub use config::{HostConfig, OwnStateOffline};
 pub use error::CommandError;
-pub use event::{DeviceOfflineCause, HostEvent, MetricUpdate};
+pub use event::{DeviceOfflineCause, HostEvent, MetricUpdate, OwnStateResponse};
+pub use inbound::{MAX_UNBORN_REBIRTHS, MAX_VIOLATIONS_PER_MESSAGE};
 pub use node::{DeviceState, MetricState, NodeState, Presence};
 pub use rebirth::RebirthReason;
+pub use stats::HostStats;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use inbound::{NodeCtx, Outbox};
 
@@ -120,6 +129,7 @@ fn edge_message(
         connected: true,
     };
     ctx.message(node, now, device, message_type, bytes);
+    out.end_message(&group, &node_id);
     let after = node.seq.deadline();
     if before != after {
         if let Some(before) = before {
@@ -140,6 +150,13 @@ pub struct HostApplication {
     nodes: BTreeMap<GroupId, BTreeMap<EdgeNodeId, node::NodeState>>,
     /// Reorder deadlines of the nodes holding messages, earliest first.
     timers: BTreeSet<(Timestamp, GroupId, EdgeNodeId)>,
+    /// The earliest timestamp the next session's Will and birth may carry: just past the
+    /// newest offline STATE of the host's own that ended a session (see
+    /// [`OwnStateOffline::NewSession`]), so that the edge nodes accept the next birth.
+    state_floor: Timestamp,
+    /// The edge nodes created by a message other than a birth, in the order they were; some
+    /// may have been born since (they are skipped when evicting).
+    unborn: VecDeque<(GroupId, EdgeNodeId)>,
     out: Outbox,
 }
 
@@ -151,6 +168,8 @@ impl HostApplication {
             connection: Connection::Disconnected,
             nodes: BTreeMap::new(),
             timers: BTreeSet::new(),
+            state_floor: Timestamp::default(),
+            unborn: VecDeque::new(),
             out: Outbox::default(),
         }
     }
@@ -159,7 +178,11 @@ impl HostApplication {
     /// to register is the STATE death `{"online":false,"timestamp":now}`, QoS 1, retained
     /// (`tck-id-host-topic-phid-death-payload-timestamp-connect`,
     /// `tck-id-payloads-state-will-message-qos`, `tck-id-payloads-state-will-message-retain`).
+    /// After an offline STATE of its own ended a session
+    /// ([`OwnStateResponse::NewSession`]), the timestamp is at least the one that event named,
+    /// should the clock be behind it.
     pub fn connect(&mut self, now: Timestamp) -> ConnectOptions {
+        let now = now.max(self.state_floor);
         if matches!(
             self.connection,
             Connection::Online { .. } | Connection::AwaitingDisconnect
@@ -234,7 +257,9 @@ impl HostApplication {
             }
         };
         match parsed {
-            TopicRef::State { host } => self.handle_state(HostId::from_validated(host), payload),
+            TopicRef::State { host } => {
+                self.handle_state(now, HostId::from_validated(host), payload);
+            }
             TopicRef::Node {
                 group,
                 message_type,
@@ -283,6 +308,7 @@ impl HostApplication {
                 connected: true,
             };
             ctx.expire(node, now);
+            self.out.end_message(&group, &node_id);
             if let Some(next) = node.seq.deadline() {
                 self.timers.insert((next, group, node_id));
             }
@@ -326,6 +352,11 @@ impl HostApplication {
             .transmits
             .push_back(Transmit::Disconnect(DisconnectReason::Shutdown));
         self.connection = Connection::AwaitingDisconnect;
+    }
+
+    /// What the host counted so far.
+    pub fn stats(&self) -> HostStats {
+        self.out.stats
     }
 
     /// The configuration.
@@ -407,7 +438,11 @@ impl HostApplication {
         };
         let (config, out, timers) = (&self.config, &mut self.out, &mut self.timers);
         if let Some(node) = nodes.get_mut(node_id) {
+            let was_born = node.born;
             edge_message(config, out, timers, node, now, device, message_type, bytes);
+            if node.born && !was_born {
+                out.stats.unborn_nodes = out.stats.unborn_nodes.saturating_sub(1);
+            }
             return;
         }
         let (group, node_id) = (
@@ -416,8 +451,42 @@ impl HostApplication {
         );
         let node = nodes
             .entry(node_id.clone())
-            .or_insert_with(|| node::NodeState::new(group, node_id, now));
+            .or_insert_with(|| node::NodeState::new(group.clone(), node_id.clone(), now));
         edge_message(config, out, timers, node, now, device, message_type, bytes);
+        if !node.born {
+            out.stats.unborn_nodes += 1;
+            self.unborn.push_back((group, node_id));
+            self.evict_unborn();
+        }
+    }
+
+    /// Forgets the oldest edge nodes that were never born while there are more than
+    /// [`HostConfig::max_unborn_nodes`]: nodes that exist only in junk traffic (random ids,
+    /// malformed messages) cost bounded memory. A real node among them is asked for a rebirth
+    /// again by its next message.
+    fn evict_unborn(&mut self) {
+        while self.out.stats.unborn_nodes > self.config.max_unborn_nodes as u64 {
+            let Some((group, node_id)) = self.unborn.pop_front() else {
+                return;
+            };
+            let Some(nodes) = self.nodes.get_mut(&group) else {
+                continue;
+            };
+            if nodes.get(&node_id).is_none_or(|n| n.born) {
+                continue;
+            }
+            if let Some(node) = nodes.remove(&node_id) {
+                if let Some(deadline) = node.seq.deadline() {
+                    self.timers
+                        .remove(&(deadline, group.clone(), node_id.clone()));
+                }
+            }
+            if nodes.is_empty() {
+                self.nodes.remove(&group);
+            }
+            self.out.stats.unborn_nodes -= 1;
+            self.out.stats.unborn_nodes_evicted += 1;
+        }
     }
 
     /// The broker is gone: deliver what is held, mark everything STALE, stop the timers.
@@ -433,6 +502,7 @@ impl HostApplication {
                     connected: false,
                 };
                 ctx.connection_lost(node, now);
+                self.out.end_message(group, node_id);
             }
         }
         self.out

@@ -1,8 +1,8 @@
 //! The host's STATE messages (SPARKPLUG.md 1.3, 1.4 and 2.6): its Will, subscriptions, birth
 //! and death, and what it does with the STATE messages it receives.
 
-use super::{Connection, HostApplication, HostEvent};
-use crate::session::{Publish, QoS, Subscription, Timestamp, Transmit, Will};
+use super::{Connection, HostApplication, HostEvent, OwnStateOffline, OwnStateResponse};
+use crate::session::{DisconnectReason, Publish, QoS, Subscription, Timestamp, Transmit, Will};
 use crate::topic::{HostId, MessageType, NAMESPACE, StateMessage, Topic};
 
 /// `spBv1.0/STATE/<host_id>`.
@@ -48,13 +48,14 @@ pub(super) fn publish(host_id: &HostId, message: StateMessage) -> Transmit {
 }
 
 impl HostApplication {
-    /// A STATE message of `host`: another host's is reported; an offline one of the host's own
-    /// is answered with its birth again, same timestamp
-    /// (`tck-id-message-flow-hid-sparkplug-state-message-delivered`).
-    pub(super) fn handle_state(&mut self, host: HostId, payload: &[u8]) {
+    /// A STATE message of `host`, received at `now`: another host's is reported
+    /// (`tck-id-message-flow-hid-sparkplug-state-message-delivered`); an offline one of the
+    /// host's own is answered as [`HostConfig::own_state_offline`](super::HostConfig) says.
+    pub(super) fn handle_state(&mut self, now: Timestamp, host: HostId, payload: &[u8]) {
         let state = match StateMessage::parse(payload) {
             Ok(state) => state,
             Err(error) => {
+                self.out.stats.undecodable_payloads += 1;
                 self.out.events.push_back(HostEvent::Violation {
                     group: None,
                     node: None,
@@ -76,18 +77,36 @@ impl HostApplication {
         if state.online {
             return; // its own birth, echoed
         }
-        let republished = match self.connection {
-            Connection::Online { t_connect } if self.config.republish_online => {
+        let Connection::Online { t_connect } = self.connection else {
+            return;
+        };
+        // Edge nodes act on an offline STATE no older than the birth they saw (SPARKPLUG.md
+        // 2.6); an older one is a stale Will they ignore.
+        let edges_went_offline = state.timestamp >= t_connect.as_millis();
+        let response = match self.config.own_state_offline {
+            OwnStateOffline::NewSession if edges_went_offline => {
+                let past_it = Timestamp::from_millis(state.timestamp.saturating_add(1));
+                self.state_floor = self.state_floor.max(past_it);
+                self.out
+                    .transmits
+                    .push_back(Transmit::Disconnect(DisconnectReason::NewSession));
+                self.connection = Connection::AwaitingDisconnect;
+                OwnStateResponse::NewSession {
+                    next_timestamp: now.max(self.state_floor),
+                }
+            }
+            OwnStateOffline::NewSession | OwnStateOffline::RepublishSameTimestamp => {
                 let birth = StateMessage::birth(t_connect.as_millis());
                 let publish = publish(&self.config.host_id, birth);
                 self.out.transmits.push_back(publish);
-                true
+                OwnStateResponse::RepublishedBirth
             }
-            _ => false,
+            _ => OwnStateResponse::Reported,
         };
         self.out.events.push_back(HostEvent::OwnStateOffline {
             timestamp: state.timestamp,
-            republished,
+            current: t_connect,
+            response,
         });
     }
 }

@@ -59,7 +59,8 @@ fn a_stale_retained_offline_state_is_answered_with_the_birth_again() {
             },
             HostEvent::OwnStateOffline {
                 timestamp: an_hour_ago.as_millis(),
-                republished: true
+                current: t_connect,
+                response: OwnStateResponse::RepublishedBirth
             }
         ]
     );
@@ -124,7 +125,8 @@ fn the_hosts_own_will_from_a_dropped_session_is_answered() {
     );
     assert!(sim.host_events().contains(&HostEvent::OwnStateOffline {
         timestamp: START.as_millis(),
-        republished: true
+        current: t_connect,
+        response: OwnStateResponse::RepublishedBirth
     }));
     assert_eq!(
         sim.broker().retained(STATE).unwrap().payload,

@@ -169,7 +169,8 @@ fn a_stale_offline_will_does_not_take_the_edge_offline() {
         sim.host_events(),
         [HostEvent::OwnStateOffline {
             timestamp: START.as_millis(),
-            republished: true
+            current: up,
+            response: OwnStateResponse::RepublishedBirth
         }]
     );
     assert_eq!(

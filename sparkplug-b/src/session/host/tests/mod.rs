@@ -2,6 +2,7 @@
 //! events out. Each test names the TCK assertions it checks.
 
 mod direct;
+mod hostile;
 mod nodes;
 mod ordering;
 mod state;

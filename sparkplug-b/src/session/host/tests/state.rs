@@ -3,7 +3,7 @@
 use super::*;
 use crate::DataType;
 use crate::session::DisconnectReason;
-use crate::session::host::CommandError;
+use crate::session::host::{CommandError, OwnStateOffline, OwnStateResponse};
 use crate::topic::StateMessage;
 
 fn state_of(publish: &Publish) -> StateMessage {
@@ -129,7 +129,8 @@ fn own_offline_state_is_answered_with_the_same_birth() {
         events(&mut host),
         [HostEvent::OwnStateOffline {
             timestamp: 5,
-            republished: true
+            current: t(0),
+            response: OwnStateResponse::RepublishedBirth
         }]
     );
     // Its own online echo is nothing to act on.
@@ -143,7 +144,7 @@ fn own_offline_state_is_answered_with_the_same_birth() {
 
 #[test]
 fn republishing_can_be_switched_off() {
-    let mut host = online(config().with_republish_online(false));
+    let mut host = online(config().with_own_state_offline(OwnStateOffline::Report));
     host.handle_publish(
         t(1),
         "spBv1.0/STATE/host1",
@@ -154,7 +155,8 @@ fn republishing_can_be_switched_off() {
         events(&mut host),
         [HostEvent::OwnStateOffline {
             timestamp: 5,
-            republished: false
+            current: t(0),
+            response: OwnStateResponse::Reported
         }]
     );
 }
@@ -334,4 +336,47 @@ fn explicit_rebirth_requests_ignore_the_rate_limit() {
         offline.request_rebirth(t(0), &g(), &e()),
         Err(CommandError::NotConnected)
     );
+}
+
+/// tck-id-host-topic-phid-birth-payload-timestamp,
+/// tck-id-host-topic-phid-death-payload-timestamp-connect: an offline STATE of its own that is
+/// not older than its birth (forged: the edge nodes act on it) ends the session without a death
+/// of its own, and the next Will and birth are dated past the forged timestamp, even when the
+/// clock is behind it; nothing more is handled until then.
+#[test]
+fn a_current_offline_state_ends_the_session() {
+    let mut host = born(config());
+    let forged = T0 + 60_000;
+    let forged_json = format!(r#"{{"online":false,"timestamp":{forged}}}"#);
+    host.handle_publish(t(20), "spBv1.0/STATE/host1", forged_json.as_bytes());
+    assert_eq!(
+        transmits(&mut host),
+        [Transmit::Disconnect(DisconnectReason::NewSession)]
+    );
+    let next = Timestamp::from_millis(forged + 1);
+    assert_eq!(
+        events(&mut host),
+        [HostEvent::OwnStateOffline {
+            timestamp: forged,
+            current: t(0),
+            response: OwnStateResponse::NewSession {
+                next_timestamp: next
+            },
+        }]
+    );
+    assert!(!host.is_online());
+    host.handle_disconnected(t(21));
+    assert!(events(&mut host).contains(&HostEvent::ConnectionLost { at: t(21) }));
+    let options = host.connect(t(22));
+    assert_eq!(state_of_will(&options.will.payload).timestamp, forged + 1);
+    host.handle_connected(t(23));
+    let sent = transmits(&mut host);
+    assert_eq!(
+        state_of(publishes(&sent)[0]),
+        StateMessage::birth(forged + 1)
+    );
+    // Once the clock is past it, the clock again.
+    host.handle_disconnected(t(100_000));
+    let options = host.connect(t(100_001));
+    assert_eq!(state_of_will(&options.will.payload).timestamp, T0 + 100_001);
 }
