@@ -48,8 +48,6 @@ const KNOWN_GAPS: &[&str] = &[
     "payloads-metric-propertyvalue-type-value",
     "payloads-metric-propertyvalue-type-req",
     "payloads-propertyset-quality-value-value",
-    "intro-edge-node-id-uniqueness",
-    "topic-structure-namespace-unique-edge-node-descriptor",
     "topic-structure-namespace-unique-device-id",
     "topic-structure-namespace-duplicate-device-id-across-edge-node",
     "case-sensitivity-metric-names",
