@@ -3,13 +3,94 @@
 
 use crate::session::{QoS, Timestamp};
 use crate::topic::{DeviceId, DeviceMessageType};
-use crate::{AliasTable, Value};
+use crate::{AliasTable, Template, Value};
 
-use super::error::{AddDeviceError, MetricSpecError, SetMetricError, UnknownDevice};
-use super::metrics::{MetricSet, MetricSpec};
+use super::error::{
+    AddDeviceError, DefineTemplateError, MetricSpecError, SetMetricError, UnknownDevice,
+};
+use super::metrics::{MetricSet, MetricSpec, is_reserved, same_but_case};
 use super::{Device, EdgeEvent, EdgeNode, EdgeState, birth};
 
 impl EdgeNode {
+    /// Declares a template definition (a UDT) named `name`: its members with their datatypes
+    /// and defaults, its parameters with their types and defaults, its version. Definitions are
+    /// published in the NBIRTH only, with `is_definition = true`, before the metrics
+    /// (`tck-id-payloads-template-definition-nbirth-only`,
+    /// `tck-id-payloads-template-definition-is-definition`); node and device metrics of
+    /// datatype Template are instances of them. A member that is itself a template is an
+    /// instance of a template declared before. While `Online` this publishes a new birth
+    /// sequence, as for [`EdgeNode::add_node_metric`].
+    ///
+    /// ```
+    /// use sparkplug_b::session::{EdgeNode, EdgeNodeConfig, MetricSpec, Timestamp};
+    /// use sparkplug_b::topic::{EdgeNodeId, GroupId};
+    /// use sparkplug_b::{Metric, Parameter, Template};
+    ///
+    /// let config = EdgeNodeConfig::new(GroupId::new("G")?, EdgeNodeId::new("E")?);
+    /// let mut node = EdgeNode::new(config, None);
+    /// let t = Timestamp::from_millis(0);
+    /// let compressor = Template::definition(vec![
+    ///     Metric::new("SuctionPressure", 0.0),
+    ///     Metric::new("Running", false),
+    /// ])
+    /// .with_parameter(Parameter::new("RatedKw", 75.0))
+    /// .with_version("1");
+    /// node.define_template(t, "Compressor", compressor)?;
+    /// let c1 = Template::instance(
+    ///     "Compressor",
+    ///     vec![Metric::new("SuctionPressure", 1.2), Metric::new("Running", true)],
+    /// );
+    /// node.add_node_metric(t, MetricSpec::with_initial("Compressor1", c1))?;
+    /// // An instance of a template never defined is refused.
+    /// let pump = Template::instance("Pump", vec![]);
+    /// assert!(node.add_node_metric(t, MetricSpec::with_initial("Pump1", pump)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn define_template(
+        &mut self,
+        now: Timestamp,
+        name: impl Into<String>,
+        definition: Template,
+    ) -> Result<(), DefineTemplateError> {
+        let name = name.into();
+        let existing = if is_reserved(&name) || self.node.get(&name).is_some() {
+            Some(name.clone())
+        } else {
+            self.node.name_like(&name).map(str::to_owned).or_else(|| {
+                self.templates
+                    .iter()
+                    .map(|(n, _)| n)
+                    .find(|n| *n != name && same_but_case(n, &name))
+                    .map(str::to_owned)
+            })
+        };
+        if let Some(existing) = existing {
+            return Err(DefineTemplateError::NameTaken { name, existing });
+        }
+        let mut staged = self.templates.clone();
+        staged.define(name.clone(), definition)?;
+        if let Some(metric) = staged.birth_metrics(0).last() {
+            let mut buf = Vec::new();
+            crate::Payload::default()
+                .with_metric(metric)
+                .encode_with(&mut buf, &self.config.encode)
+                .map_err(|source| DefineTemplateError::Unencodable {
+                    name: name.clone(),
+                    source,
+                })?;
+        }
+        self.templates = staged;
+        if self.state == EdgeState::Online {
+            self.publish_births(now);
+        }
+        Ok(())
+    }
+
+    /// The template definitions declared with [`EdgeNode::define_template`].
+    pub fn templates(&self) -> &crate::TemplateCatalog {
+        &self.templates
+    }
+
     /// Adds a node metric. While `Online` this publishes a new birth sequence at once, as
     /// births must list every metric of the session (`tck-id-topics-nbirth-metric-reqs`); add
     /// several with [`EdgeNode::add_node_metrics`] to publish one.
@@ -170,12 +251,13 @@ impl EdgeNode {
                 &mut self.devices[index].metrics
             }
         };
-        set.set(now, name, value, &options).map_err(|e| {
-            e.unwrap_or_else(|| SetMetricError::UnknownMetric {
-                device: device.cloned(),
-                name: name.to_owned(),
+        set.set(now, name, value, &self.templates, &options)
+            .map_err(|e| {
+                e.unwrap_or_else(|| SetMetricError::UnknownMetric {
+                    device: device.cloned(),
+                    name: name.to_owned(),
+                })
             })
-        })
     }
 
     /// Checks and adds `specs` to `set`, giving aliases from `next_alias`.
@@ -188,7 +270,7 @@ impl EdgeNode {
         specs: impl IntoIterator<Item = MetricSpec>,
     ) -> Result<(), MetricSpecError> {
         for spec in specs {
-            set.check(&spec, node, &self.config.encode)?;
+            set.check(&spec, node, &self.templates, &self.config.encode)?;
             let alias = self.config.aliases.then_some(*next_alias);
             if alias.is_some() {
                 *next_alias += 1;

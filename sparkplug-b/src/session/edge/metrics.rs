@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::session::Timestamp;
 use crate::validate::{BDSEQ, NODE_CONTROL_REBIRTH};
-use crate::{DataType, EncodeOptions, Metric, Payload, PropertySet, Value};
+use crate::{DataType, EncodeOptions, Metric, Payload, PropertySet, TemplateCatalog, Value};
 
 use super::error::{MetricSpecError, SetMetricError};
 
@@ -160,25 +160,46 @@ impl Change {
 pub(super) struct MetricSet {
     entries: Vec<Entry>,
     by_name: HashMap<String, usize>,
+    /// Each name lower-cased, to the name: two names of one birth must not differ only by
+    /// case (`tck-id-case-sensitivity-metric-names`).
+    by_lower: HashMap<String, String>,
 }
 
 impl MetricSet {
-    /// Checks that `spec` can join this set (`node` adds the node's reserved names).
+    /// Checks that `spec` can join this set (`node` adds the node's reserved names and the
+    /// names of its template definitions); a Template metric's initial value must be an
+    /// instance that matches its definition in `templates`.
     pub(super) fn check(
         &self,
         spec: &MetricSpec,
         node: bool,
+        templates: &TemplateCatalog,
         options: &EncodeOptions,
     ) -> Result<(), MetricSpecError> {
         let name = &spec.name;
         if name.is_empty() {
             return Err(MetricSpecError::EmptyName);
         }
-        if node && (name == BDSEQ || name == NODE_CONTROL_REBIRTH) {
+        if node && is_reserved(name) {
             return Err(MetricSpecError::ReservedName(name.clone()));
         }
-        if self.by_name.contains_key(name) {
+        if self.by_name.contains_key(name) || (node && templates.contains(name)) {
             return Err(MetricSpecError::DuplicateName(name.clone()));
+        }
+        let taken = self.name_like(name).or_else(|| {
+            node.then(|| {
+                templates
+                    .iter()
+                    .map(|(n, _)| n)
+                    .find(|n| same_but_case(n, name))
+            })
+            .flatten()
+        });
+        if let Some(existing) = taken {
+            return Err(MetricSpecError::NameDiffersOnlyByCase {
+                name: name.clone(),
+                existing: existing.to_owned(),
+            });
         }
         if !spec.datatype.is_metric_type() {
             return Err(MetricSpecError::NotAMetricType {
@@ -200,6 +221,22 @@ impl MetricSet {
                 return Err(MetricSpecError::InvalidDeadband { name: name.clone() });
             }
         }
+        if spec.datatype == DataType::Template {
+            match &spec.initial {
+                Some(Value::Template(t)) if t.is_definition == Some(true) => {
+                    return Err(MetricSpecError::TemplateDefinition(name.clone()));
+                }
+                Some(Value::Template(t)) => {
+                    templates.check_instance(t, true).map_err(|source| {
+                        MetricSpecError::TemplateInstance {
+                            name: name.clone(),
+                            source,
+                        }
+                    })?
+                }
+                _ => return Err(MetricSpecError::TemplateWithoutInstance(name.clone())),
+            }
+        }
         let metric = Metric {
             value: spec.initial.clone(),
             properties: spec.properties.clone(),
@@ -211,9 +248,19 @@ impl MetricSet {
         })
     }
 
+    /// A name of this set that differs from `name` only by case.
+    pub(super) fn name_like(&self, name: &str) -> Option<&str> {
+        self.by_lower
+            .get(&name.to_lowercase())
+            .map(String::as_str)
+            .filter(|n| *n != name)
+    }
+
     /// Adds a metric that [`MetricSet::check`] accepted.
     pub(super) fn insert(&mut self, spec: MetricSpec, alias: Option<u64>, now: Timestamp) {
         self.by_name.insert(spec.name.clone(), self.entries.len());
+        self.by_lower
+            .insert(spec.name.to_lowercase(), spec.name.clone());
         self.entries.push(Entry {
             name: spec.name,
             alias,
@@ -236,13 +283,15 @@ impl MetricSet {
         self.entries.iter()
     }
 
-    /// Records a new value (`None` for null) of the metric `name`, acquired at `now`.
+    /// Records a new value (`None` for null) of the metric `name`, acquired at `now`; a
+    /// template value must be a complete instance of the metric's template in `templates`.
     /// `Err(None)` when there is no such metric.
     pub(super) fn set(
         &mut self,
         now: Timestamp,
         name: &str,
         value: Option<Value>,
+        templates: &TemplateCatalog,
         options: &EncodeOptions,
     ) -> Result<(), Option<SetMetricError>> {
         let entry = self
@@ -257,6 +306,27 @@ impl MetricSet {
                     expected: entry.datatype,
                     found: v.data_type(),
                 }));
+            }
+            if let Value::Template(t) = v {
+                let born_as = match &entry.value {
+                    Some(Value::Template(old)) => old.template_ref.as_deref(),
+                    _ => None,
+                };
+                if let (Some(old), Some(new)) = (born_as, t.template_ref.as_deref()) {
+                    if old != new {
+                        return Err(Some(SetMetricError::TemplateChanged {
+                            name: entry.name.clone(),
+                            born: old.to_owned(),
+                            found: new.to_owned(),
+                        }));
+                    }
+                }
+                templates.check_instance(t, true).map_err(|source| {
+                    Some(SetMetricError::TemplateInstance {
+                        name: entry.name.clone(),
+                        source,
+                    })
+                })?;
             }
             if needs_encode_check(v) {
                 let metric = Metric {
@@ -304,6 +374,17 @@ impl MetricSet {
     }
 }
 
+/// The names the edge node publishes itself, compared without case: `bdseq` next to `bdSeq`
+/// would break `tck-id-case-sensitivity-metric-names`.
+pub(super) fn is_reserved(name: &str) -> bool {
+    same_but_case(name, BDSEQ) || same_but_case(name, NODE_CONTROL_REBIRTH)
+}
+
+/// Whether two names are equal when lower-cased.
+pub(super) fn same_but_case(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
 /// The datatypes a deadband applies to.
 fn is_numeric(datatype: DataType) -> bool {
     matches!(datatype.code(), 1..=10)
@@ -338,7 +419,13 @@ mod tests {
     fn set_with(specs: Vec<MetricSpec>) -> MetricSet {
         let mut set = MetricSet::default();
         for (i, spec) in specs.into_iter().enumerate() {
-            set.check(&spec, true, &EncodeOptions::default()).unwrap();
+            set.check(
+                &spec,
+                true,
+                &TemplateCatalog::new(),
+                &EncodeOptions::default(),
+            )
+            .unwrap();
             set.insert(spec, Some(i as u64 + 1), t(0));
         }
         set
@@ -348,7 +435,8 @@ mod tests {
     fn specs_are_checked() {
         let set = set_with(vec![MetricSpec::with_initial("a", 1i32)]);
         let o = EncodeOptions::default();
-        let check = |spec: MetricSpec| set.check(&spec, true, &o);
+        let c = TemplateCatalog::new();
+        let check = |spec: MetricSpec| set.check(&spec, true, &c, &o);
         assert_eq!(
             check(MetricSpec::new("", DataType::Int32)),
             Err(MetricSpecError::EmptyName)
@@ -358,7 +446,7 @@ mod tests {
             Err(MetricSpecError::ReservedName(_))
         ));
         assert!(
-            set.check(&MetricSpec::new("bdSeq", DataType::Int64), false, &o)
+            set.check(&MetricSpec::new("bdSeq", DataType::Int64), false, &c, &o)
                 .is_ok()
         );
         assert!(matches!(
@@ -402,9 +490,10 @@ mod tests {
             MetricSpec::new("s", DataType::String),
         ]);
         let o = EncodeOptions::default();
+        let c = TemplateCatalog::new();
         assert!(set.take_changes().is_empty());
-        set.set(t(5), "t", Some(10.4.into()), &o).unwrap();
-        set.set(t(4), "n", Some(2i32.into()), &o).unwrap();
+        set.set(t(5), "t", Some(10.4.into()), &c, &o).unwrap();
+        set.set(t(4), "n", Some(2i32.into()), &c, &o).unwrap();
         let changes = set.take_changes();
         // Chronological, and the 0.4 move stays within the deadband.
         assert_eq!(changes.len(), 1);
@@ -413,23 +502,23 @@ mod tests {
             ("n", t(4))
         );
         // Moves accumulate against the last reported value.
-        set.set(t(6), "t", Some(10.6.into()), &o).unwrap();
+        set.set(t(6), "t", Some(10.6.into()), &c, &o).unwrap();
         assert_eq!(set.take_changes()[0].value, Some(Value::Double(10.6)));
         // A value changed and changed back is no change.
-        set.set(t(7), "n", Some(3i32.into()), &o).unwrap();
-        set.set(t(8), "n", Some(2i32.into()), &o).unwrap();
+        set.set(t(7), "n", Some(3i32.into()), &c, &o).unwrap();
+        set.set(t(8), "n", Some(2i32.into()), &c, &o).unwrap();
         assert!(set.take_changes().is_empty());
         // Null to a value and back.
-        set.set(t(9), "s", Some("x".into()), &o).unwrap();
+        set.set(t(9), "s", Some("x".into()), &c, &o).unwrap();
         assert_eq!(set.take_changes().len(), 1);
-        set.set(t(10), "s", None, &o).unwrap();
+        set.set(t(10), "s", None, &c, &o).unwrap();
         assert_eq!(set.take_changes()[0].value, None);
         // NaN is a change from a number, and back.
-        set.set(t(11), "t", Some(f64::NAN.into()), &o).unwrap();
+        set.set(t(11), "t", Some(f64::NAN.into()), &c, &o).unwrap();
         assert_eq!(set.take_changes().len(), 1);
-        set.set(t(12), "t", Some(f64::NAN.into()), &o).unwrap();
+        set.set(t(12), "t", Some(f64::NAN.into()), &c, &o).unwrap();
         assert!(set.take_changes().is_empty());
-        set.set(t(13), "t", Some(1.0.into()), &o).unwrap();
+        set.set(t(13), "t", Some(1.0.into()), &c, &o).unwrap();
         assert_eq!(set.take_changes().len(), 1);
     }
 
@@ -437,9 +526,10 @@ mod tests {
     fn set_checks_type_and_name() {
         let mut set = set_with(vec![MetricSpec::with_initial("n", 1i32)]);
         let o = EncodeOptions::default();
-        assert_eq!(set.set(t(1), "x", Some(1i32.into()), &o), Err(None));
+        let c = TemplateCatalog::new();
+        assert_eq!(set.set(t(1), "x", Some(1i32.into()), &c, &o), Err(None));
         assert!(matches!(
-            set.set(t(1), "n", Some(1i64.into()), &o),
+            set.set(t(1), "n", Some(1i64.into()), &c, &o),
             Err(Some(SetMetricError::TypeMismatch {
                 expected: DataType::Int32,
                 found: DataType::Int64,
@@ -448,7 +538,7 @@ mod tests {
         ));
         let mut arrays = set_with(vec![MetricSpec::new("a", DataType::StringArray)]);
         assert!(matches!(
-            arrays.set(t(1), "a", Some(vec!["\0".to_owned()].into()), &o),
+            arrays.set(t(1), "a", Some(vec!["\0".to_owned()].into()), &c, &o),
             Err(Some(SetMetricError::Unencodable { .. }))
         ));
     }
@@ -465,8 +555,14 @@ mod tests {
             (Some(1), Some(DataType::Int32))
         );
         assert!(birth.is_null && birth.value.is_none());
-        set.set(t(4), "n", Some(5i32.into()), &EncodeOptions::default())
-            .unwrap();
+        set.set(
+            t(4),
+            "n",
+            Some(5i32.into()),
+            &TemplateCatalog::new(),
+            &EncodeOptions::default(),
+        )
+        .unwrap();
         let change = set.take_changes().remove(0);
         let data = change.data_metric(true);
         assert_eq!(

@@ -90,7 +90,8 @@ mod tests;
 pub use bd_seq_store::{BdSeqFileError, BdSeqStore, FileBdSeqStore};
 pub use config::EdgeNodeConfig;
 pub use error::{
-    AddDeviceError, CommandError, MessageError, MetricSpecError, SetMetricError, UnknownDevice,
+    AddDeviceError, CommandError, DefineTemplateError, MessageError, MetricSpecError,
+    SetMetricError, UnknownDevice,
 };
 pub use event::EdgeEvent;
 pub use metrics::MetricSpec;
@@ -104,7 +105,7 @@ use crate::topic::{
     DeviceId, DeviceMessageType, EdgeNodeId, GroupId, NAMESPACE, NodeMessageType, StateMessage,
     Topic,
 };
-use crate::{AliasTable, Payload};
+use crate::{AliasTable, Payload, TemplateCatalog};
 
 use metrics::MetricSet;
 use store_forward::StoreForward;
@@ -166,6 +167,9 @@ pub struct EdgeNode {
     /// The seq of the next message.
     seq: Seq,
     node: MetricSet,
+    /// The template definitions, published in the NBIRTH only; every instance of the node and
+    /// its devices refers to one.
+    templates: TemplateCatalog,
     /// The last NBIRTH, to read NCMDs.
     node_table: AliasTable,
     devices: Vec<Device>,
@@ -190,6 +194,7 @@ impl EdgeNode {
             last_bd_seq,
             seq: Seq::ZERO,
             node: MetricSet::default(),
+            templates: TemplateCatalog::new(),
             node_table: AliasTable::new(),
             devices: Vec::new(),
             next_alias: 1,

@@ -5,6 +5,7 @@ mod direct;
 mod nodes;
 mod ordering;
 mod state;
+mod templates;
 
 use core::time::Duration;
 
