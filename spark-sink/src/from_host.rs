@@ -653,4 +653,50 @@ mod tests {
             &batch.samples().nth(2).unwrap().metric
         ));
     }
+
+    /// tck-id-payloads-template-definition-nbirth-only: a Tahu-style NBIRTH with a `Motor`
+    /// definition and an instance M1, through a real host: the definition's members are not
+    /// stored as node metrics (`Motor/Speed` with the definition's default as if it were a
+    /// reading); the instance and its members are, by path.
+    #[test]
+    fn template_definitions_are_not_samples() {
+        use sparkplug_b::session::host::{HostApplication, HostConfig};
+        use sparkplug_b::topic::HostId;
+        use sparkplug_b::{Parameter, Payload, Template};
+        let mut host = HostApplication::new(HostConfig::new(HostId::new("h").unwrap()));
+        host.connect(Timestamp::from_millis(0));
+        host.handle_connected(Timestamp::from_millis(0));
+        let def = Template::definition(vec![
+            Metric::new("Speed", 0.0),
+            Metric::new("Running", false),
+        ])
+        .with_parameter(Parameter::new("Rated", 1500u32));
+        let m1 = Template::instance(
+            "Motor",
+            vec![Metric::new("Speed", 812.5), Metric::new("Running", true)],
+        );
+        let ts = 1_700_000_000_000;
+        let nbirth = Payload::new(ts)
+            .with_seq(0)
+            .with_metric(Metric::new("bdSeq", 0i64).with_timestamp(ts))
+            .with_metric(Metric::new("Node Control/Rebirth", false).with_timestamp(ts))
+            .with_metric(Metric::new("Motor", def).with_timestamp(ts))
+            .with_metric(Metric::new("M1", m1).with_timestamp(ts));
+        host.handle_publish(
+            Timestamp::from_millis(ts + 1),
+            "spBv1.0/Plant/NBIRTH/N1",
+            &nbirth.encode_to_vec().unwrap(),
+        );
+        let mut b = RecordBuilder::new();
+        let mut batch = Batch::new();
+        while let Some(event) = host.poll_event() {
+            b.push_event(&event, &mut batch);
+        }
+        let names: Vec<&str> = batch.samples().map(|s| &*s.metric).collect();
+        assert!(!names.iter().any(|n| n.starts_with("Motor")), "{names:?}");
+        assert!(
+            names.contains(&"M1/Speed") && names.contains(&"M1/Running"),
+            "{names:?}"
+        );
+    }
 }
