@@ -113,6 +113,13 @@ impl Scenario {
                 let (source, layout) = PlantSource::new(plant, node_seed, start_ms, offset);
                 let (mut edge, group, node) = edge_node(&plant.options, n, &at, &mut seen)?;
                 let t0 = Timestamp::from_millis(start_ms);
+                for (name, definition) in layout.templates {
+                    edge.define_template(t0, name, definition)
+                        .map_err(|source| BuildError::Template {
+                            at: at.clone(),
+                            source,
+                        })?;
+                }
                 metric_count += layout.node_metrics.len();
                 edge.add_node_metrics(t0, layout.node_metrics)
                     .map_err(|source| BuildError::Metric {

@@ -168,7 +168,10 @@ impl EdgeNode {
     }
 
     /// Records a new value of a node metric (`device: None`) or a device metric, acquired at
-    /// `now`. It is published by the next [`EdgeNode::flush`] if it changed enough.
+    /// `now`. It is published by the next [`EdgeNode::flush`] if it changed enough. `name` may
+    /// be the path of a member of a Template metric (`Motor1/Speed`): the member is typed as
+    /// its definition says, and the next data message carries the instance with the members
+    /// that changed past their deadbands ([`MetricSpec::with_member_deadband`]).
     pub fn set_metric(
         &mut self,
         now: Timestamp,
@@ -189,13 +192,14 @@ impl EdgeNode {
         self.set(now, device, name, None)
     }
 
-    /// The current value of a metric; `None` if it is null or does not exist.
+    /// The current value of a metric, or of a template member by its path (`Motor1/Speed`);
+    /// `None` if it is null or does not exist.
     pub fn metric_value(&self, device: Option<&DeviceId>, name: &str) -> Option<&Value> {
         let set = match device {
             None => &self.node,
             Some(d) => &self.devices.get(self.device_index(d)?)?.metrics,
         };
-        set.get(name)?.value.as_ref()
+        set.value_at(name)
     }
 
     /// The attached devices, in the order they were added.

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use crate::session::Timestamp;
 use crate::validate::{BDSEQ, NODE_CONTROL_REBIRTH};
-use crate::{DataType, EncodeOptions, Metric, Payload, PropertySet, TemplateCatalog, Value};
+use crate::{
+    DataType, EncodeOptions, Metric, Payload, PropertySet, Template, TemplateCatalog, Value,
+};
 
 use super::error::{MetricSpecError, SetMetricError};
 
@@ -40,6 +42,9 @@ pub struct MetricSpec {
     pub deadband: Option<f64>,
     /// The value until the first `set_metric`; `None` is null (`is_null` in the birth).
     pub initial: Option<Value>,
+    /// For a Template metric: report-by-exception deadbands of its numeric members, by member
+    /// name. A member without one reports every change.
+    pub member_deadbands: Vec<(String, f64)>,
 }
 
 impl MetricSpec {
@@ -51,6 +56,7 @@ impl MetricSpec {
             properties: None,
             deadband: None,
             initial: None,
+            member_deadbands: Vec::new(),
         }
     }
 
@@ -81,6 +87,14 @@ impl MetricSpec {
         self.deadband = Some(deadband);
         self
     }
+
+    /// For a Template metric, sets the report-by-exception deadband of one numeric member
+    /// (builder style): a change of that member is published when it moved more than this
+    /// from the member's last reported value.
+    pub fn with_member_deadband(mut self, member: impl Into<String>, deadband: f64) -> Self {
+        self.member_deadbands.push((member.into(), deadband));
+        self
+    }
 }
 
 /// A metric with its state.
@@ -91,6 +105,7 @@ pub(super) struct Entry {
     pub(super) datatype: DataType,
     properties: Option<PropertySet>,
     deadband: Option<f64>,
+    member_deadbands: Vec<(String, f64)>,
     /// The current value; `None` is null.
     pub(super) value: Option<Value>,
     /// When the current value was set.
@@ -114,19 +129,54 @@ impl Entry {
         }
     }
 
-    /// Whether the current value is to be reported.
+    /// Whether the current value is to be reported: for a template instance, whether one of
+    /// its members moved past its deadband or its parameters changed.
     fn changed(&self) -> bool {
-        match (&self.reported, &self.value, self.deadband) {
-            (Some(old), Some(new), Some(deadband)) => match (old.as_f64(), new.as_f64()) {
-                (Some(old), Some(new)) if old.is_nan() || new.is_nan() => {
-                    old.is_nan() != new.is_nan()
-                }
-                (Some(old), Some(new)) => (new - old).abs() > deadband,
-                _ => old != new,
-            },
-            (old, new, _) => old != new,
+        match (&self.reported, &self.value) {
+            (Some(Value::Template(old)), Some(Value::Template(new))) => {
+                old.parameters != new.parameters
+                    || !changed_members(old, new, &self.member_deadbands).is_empty()
+            }
+            (old, new) => moved(old.as_ref(), new.as_ref(), self.deadband),
         }
     }
+}
+
+fn member_deadband(deadbands: &[(String, f64)], name: &str) -> Option<f64> {
+    deadbands.iter().find(|(n, _)| n == name).map(|(_, d)| *d)
+}
+
+/// Whether a value moved from `old` to `new` by more than `deadband` (any change without one).
+fn moved(old: Option<&Value>, new: Option<&Value>, deadband: Option<f64>) -> bool {
+    match (old, new, deadband) {
+        (Some(old), Some(new), Some(deadband)) => match (old.as_f64(), new.as_f64()) {
+            (Some(old), Some(new)) if old.is_nan() || new.is_nan() => old.is_nan() != new.is_nan(),
+            (Some(old), Some(new)) => (new - old).abs() > deadband,
+            _ => old != new,
+        },
+        (old, new, _) => old != new,
+    }
+}
+
+/// The positions in `new` of the members that differ from their last reported form in `old`
+/// (value past the member's deadband, or null-ness, or a member `old` lacks).
+fn changed_members(old: &Template, new: &Template, deadbands: &[(String, f64)]) -> Vec<usize> {
+    new.metrics
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            let before = old.metrics.iter().find(|o| o.name == m.name);
+            match (before, m.name.as_deref()) {
+                (Some(o), Some(name)) => moved(
+                    o.value.as_ref(),
+                    m.value.as_ref(),
+                    member_deadband(deadbands, name),
+                ),
+                _ => true,
+            }
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// One value to publish in a data message (live or from the store-and-forward buffer).
@@ -237,6 +287,22 @@ impl MetricSet {
                 _ => return Err(MetricSpecError::TemplateWithoutInstance(name.clone())),
             }
         }
+        for (member, d) in &spec.member_deadbands {
+            let numeric = match &spec.initial {
+                Some(Value::Template(t)) => t
+                    .metrics
+                    .iter()
+                    .find(|m| m.name.as_deref() == Some(member.as_str()))
+                    .and_then(|m| m.datatype)
+                    .is_some_and(is_numeric),
+                _ => false,
+            };
+            if !numeric || !d.is_finite() || *d < 0.0 {
+                return Err(MetricSpecError::InvalidDeadband {
+                    name: format!("{name}/{member}"),
+                });
+            }
+        }
         let metric = Metric {
             value: spec.initial.clone(),
             properties: spec.properties.clone(),
@@ -267,6 +333,7 @@ impl MetricSet {
             datatype: spec.datatype,
             properties: spec.properties,
             deadband: spec.deadband,
+            member_deadbands: spec.member_deadbands,
             reported: spec.initial.clone(),
             value: spec.initial,
             timestamp: now,
@@ -294,11 +361,13 @@ impl MetricSet {
         templates: &TemplateCatalog,
         options: &EncodeOptions,
     ) -> Result<(), Option<SetMetricError>> {
-        let entry = self
+        let Some(entry) = self
             .by_name
             .get(name)
             .and_then(|&i| self.entries.get_mut(i))
-            .ok_or(None)?;
+        else {
+            return self.set_member(now, name, value, options);
+        };
         if let Some(v) = &value {
             if v.data_type() != entry.datatype {
                 return Err(Some(SetMetricError::TypeMismatch {
@@ -346,6 +415,74 @@ impl MetricSet {
         Ok(())
     }
 
+    /// Records a new value of the member at `path` (`Instance/Member`, `Instance/Inner/Member`
+    /// for nested templates) of a Template metric: typed as the member is. The next data
+    /// message carries the instance with its changed members
+    /// (`tck-id-payloads-template-instance-members-data`).
+    fn set_member(
+        &mut self,
+        now: Timestamp,
+        path: &str,
+        value: Option<Value>,
+        options: &EncodeOptions,
+    ) -> Result<(), Option<SetMetricError>> {
+        for (i, _) in path.match_indices('/') {
+            let (prefix, rest) = (&path[..i], &path[i + 1..]);
+            let Some(entry) = self
+                .by_name
+                .get(prefix)
+                .and_then(|&i| self.entries.get_mut(i))
+            else {
+                continue;
+            };
+            let Some(Value::Template(instance)) = &mut entry.value else {
+                continue;
+            };
+            let member = find_member(instance, rest).ok_or(None)?;
+            if let Some(v) = &value {
+                let expected = member
+                    .datatype
+                    .or_else(|| member.value.as_ref().map(Value::data_type));
+                if let Some(expected) = expected.filter(|e| *e != v.data_type()) {
+                    return Err(Some(SetMetricError::TypeMismatch {
+                        name: path.to_owned(),
+                        expected,
+                        found: v.data_type(),
+                    }));
+                }
+                if needs_encode_check(v) {
+                    let metric = Metric {
+                        value: Some(v.clone()),
+                        ..Metric::default()
+                    };
+                    encodable(metric, options).map_err(|source| {
+                        Some(SetMetricError::Unencodable {
+                            name: path.to_owned(),
+                            source,
+                        })
+                    })?;
+                }
+            }
+            member.is_null = value.is_none();
+            member.value = value;
+            member.timestamp = Some(now.as_millis());
+            entry.timestamp = now;
+            return Ok(());
+        }
+        Err(None)
+    }
+
+    /// The current value of the metric `name`, or of the template member at that path.
+    pub(super) fn value_at(&self, name: &str) -> Option<&Value> {
+        if let Some(e) = self.get(name) {
+            return e.value.as_ref();
+        }
+        path_splits(name).find_map(|(prefix, rest)| match &self.get(prefix)?.value {
+            Some(Value::Template(t)) => member_value(t, rest),
+            _ => None,
+        })
+    }
+
     /// Marks every current value reported: a birth carries them all.
     pub(super) fn mark_reported(&mut self) {
         for e in &mut self.entries {
@@ -359,6 +496,43 @@ impl MetricSet {
     pub(super) fn take_changes(&mut self) -> Vec<Change> {
         let mut out = Vec::new();
         for e in &mut self.entries {
+            if let (Some(Value::Template(old)), Some(Value::Template(new))) =
+                (&mut e.reported, &e.value)
+            {
+                let changed = changed_members(old, new, &e.member_deadbands);
+                let parameters = old.parameters != new.parameters;
+                if changed.is_empty() && !parameters {
+                    continue;
+                }
+                // The instance with the changed members alone; the others keep their last
+                // reported value, so that a deadband counts from it.
+                let delta = Template {
+                    metrics: changed.iter().map(|&i| new.metrics[i].clone()).collect(),
+                    parameters: if parameters {
+                        new.parameters.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    ..Template::instance(new.template_ref.clone().unwrap_or_default(), vec![])
+                };
+                for &i in &changed {
+                    let m = &new.metrics[i];
+                    match old.metrics.iter_mut().find(|o| o.name == m.name) {
+                        Some(o) => *o = m.clone(),
+                        None => old.metrics.push(m.clone()),
+                    }
+                }
+                if parameters {
+                    old.parameters.clone_from(&new.parameters);
+                }
+                out.push(Change {
+                    name: e.name.clone(),
+                    alias: e.alias,
+                    value: Some(Value::Template(Box::new(delta))),
+                    timestamp: e.timestamp,
+                });
+                continue;
+            }
             if e.changed() {
                 e.reported.clone_from(&e.value);
                 out.push(Change {
@@ -372,6 +546,52 @@ impl MetricSet {
         out.sort_by_key(|c| c.timestamp);
         out
     }
+}
+
+/// Every split of `path` at a `/` into a prefix and the rest.
+fn path_splits(path: &str) -> impl Iterator<Item = (&str, &str)> {
+    path.match_indices('/')
+        .map(move |(i, _)| (&path[..i], &path[i + 1..]))
+}
+
+/// The member of `t` at `path`: a member of that exact name, else a member of a nested
+/// template by a prefix of the path.
+fn find_member<'t>(t: &'t mut Template, path: &str) -> Option<&'t mut Metric> {
+    if let Some(i) = t
+        .metrics
+        .iter()
+        .position(|m| m.name.as_deref() == Some(path))
+    {
+        return t.metrics.get_mut(i);
+    }
+    let (i, rest) = path_splits(path).find_map(|(prefix, rest)| {
+        let i = t.metrics.iter().position(|m| {
+            m.name.as_deref() == Some(prefix) && matches!(m.value, Some(Value::Template(_)))
+        })?;
+        Some((i, rest))
+    })?;
+    match &mut t.metrics.get_mut(i)?.value {
+        Some(Value::Template(inner)) => find_member(inner, rest),
+        _ => None,
+    }
+}
+
+/// The value of the member of `t` at `path` (see [`find_member`]).
+fn member_value<'t>(t: &'t Template, path: &str) -> Option<&'t Value> {
+    if let Some(m) = t.metrics.iter().find(|m| m.name.as_deref() == Some(path)) {
+        return m.value.as_ref();
+    }
+    path_splits(path).find_map(|(prefix, rest)| {
+        match &t
+            .metrics
+            .iter()
+            .find(|m| m.name.as_deref() == Some(prefix))?
+            .value
+        {
+            Some(Value::Template(inner)) => member_value(inner, rest),
+            _ => None,
+        }
+    })
 }
 
 /// The names the edge node publishes itself, compared without case: `bdseq` next to `bdSeq`

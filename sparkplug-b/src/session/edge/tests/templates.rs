@@ -290,3 +290,135 @@ fn a_definition_added_online_rebirths() {
     assert_eq!(kinds(&sent), [MessageType::NBirth, MessageType::DBirth]);
     assert!(sent[0].metric("Pump").is_some() && sent[0].metric("Motor").is_some());
 }
+
+/// tck-id-payloads-template-instance-members-data, tck-id-principles-rbe-recommended: a change
+/// to one member is published as the instance (by alias) with the changed members alone, each
+/// member with its own deadband counted from its last reported value.
+#[test]
+fn member_changes_are_published_as_the_instance_with_the_changed_members() {
+    let mut node = EdgeNode::new(config().with_aliases(true), None);
+    node.define_template(t(0), "Motor", motor_definition())
+        .unwrap();
+    node.add_node_metric(
+        t(0),
+        MetricSpec::with_initial("M1", motor(1.0)).with_member_deadband("Speed", 0.5),
+    )
+    .unwrap();
+    let (_, sent) = connect(&mut node, t(1));
+    let alias = sent[0].metric("M1").unwrap().alias;
+    assert!(alias.is_some());
+    node.set_metric(t(2), None, "M1/Speed", 1.4).unwrap(); // within the deadband
+    node.flush(t(3));
+    assert!(publishes(&mut node).is_empty());
+    node.set_metric(t(4), None, "M1/Running", false).unwrap();
+    node.flush(t(5));
+    let sent = publishes(&mut node);
+    assert_eq!(kinds(&sent), [MessageType::NData]);
+    let m = &sent[0].payload.metrics[0];
+    assert_eq!(
+        (m.alias, m.name.as_deref(), m.datatype),
+        (alias, None, None)
+    );
+    let Some(Value::Template(inst)) = &m.value else {
+        panic!("{m:?}")
+    };
+    assert_eq!(inst.template_ref.as_deref(), Some("Motor"));
+    assert_eq!(inst.is_definition, Some(false));
+    assert_eq!(inst.metrics.len(), 1);
+    assert_eq!(inst.metrics[0].name.as_deref(), Some("Running"));
+    assert_eq!(inst.metrics[0].value, Some(Value::Boolean(false)));
+    // The 1.4 was never reported: 1.6 is 0.6 from the reported 1.0.
+    node.set_metric(t(6), None, "M1/Speed", 1.6).unwrap();
+    node.flush(t(7));
+    let sent = publishes(&mut node);
+    let Some(Value::Template(inst)) = &sent[0].payload.metrics[0].value else {
+        panic!()
+    };
+    assert_eq!(inst.metrics[0].value, Some(Value::Double(1.6)));
+    assert_eq!(
+        node.metric_value(None, "M1/Speed"),
+        Some(&Value::Double(1.6))
+    );
+    // The data message is valid against the NBIRTH's definitions.
+    let nbirth = node_with_motors(config());
+    let catalog = nbirth.templates().clone();
+    crate::validate::validate_with_templates(MessageType::NData, &sent[0].payload, &catalog)
+        .unwrap();
+    // Members are typed as defined; unknown members are unknown metrics.
+    assert!(matches!(
+        node.set_metric(t(8), None, "M1/Speed", 3i32),
+        Err(SetMetricError::TypeMismatch {
+            expected: DataType::Double,
+            ..
+        })
+    ));
+    assert!(matches!(
+        node.set_metric(t(8), None, "M1/Torque", 3.0),
+        Err(SetMetricError::UnknownMetric { .. })
+    ));
+    // A member deadband needs a numeric member of the instance.
+    assert!(matches!(
+        node.add_node_metric(
+            t(0),
+            MetricSpec::with_initial("M2", motor(1.0)).with_member_deadband("Running", 1.0)
+        ),
+        Err(MetricSpecError::InvalidDeadband { .. })
+    ));
+}
+
+/// tck-id-operational-behavior-data-commands-ncmd-metric-value: an NCMD writing template
+/// members is delivered as one command per member, by path and typed by the birth; a member
+/// of the wrong type or one the definition lacks is rejected.
+#[test]
+fn member_writes_are_typed_commands() {
+    let mut node = node_with_motors(config().with_aliases(true));
+    let (_, sent) = connect(&mut node, t(1));
+    let alias = sent[0].metric("M1").unwrap().alias.unwrap();
+    events(&mut node);
+    let write = |members: Vec<Metric>| {
+        command(vec![Metric::aliased(
+            alias,
+            Template::instance("Motor", members),
+        )])
+    };
+    node.handle_publish(
+        t(2),
+        NCMD,
+        &write(vec![Metric::new("Speed", 9.5).without_datatype()]),
+    );
+    assert_eq!(
+        events(&mut node),
+        [EdgeEvent::Command {
+            device: None,
+            name: "M1/Speed".into(),
+            value: Value::Double(9.5)
+        }]
+    );
+    node.handle_publish(
+        t(3),
+        NCMD,
+        &write(vec![Metric::new("Speed", "fast").without_datatype()]),
+    );
+    assert!(matches!(
+        &events(&mut node)[..],
+        [EdgeEvent::CommandRejected {
+            error: CommandError::Resolve(_),
+            ..
+        }]
+    ));
+    node.handle_publish(
+        t(4),
+        NCMD,
+        &write(vec![Metric::new("Torque", 1.0).without_datatype()]),
+    );
+    assert!(matches!(
+        &events(&mut node)[..],
+        [EdgeEvent::CommandRejected { .. }]
+    ));
+    // The definition itself is not a metric a command can address.
+    node.handle_publish(t(5), NCMD, &command(vec![Metric::new("Motor", motor(1.0))]));
+    assert!(matches!(
+        &events(&mut node)[..],
+        [EdgeEvent::CommandRejected { .. }]
+    ));
+}

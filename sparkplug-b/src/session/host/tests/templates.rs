@@ -155,3 +155,35 @@ fn members_in_data_resolve_by_alias() {
         "{seen:?}"
     );
 }
+
+/// tck-id-topics-ncmd-payload: a write to a template member by path is an NCMD carrying the
+/// instance (by its alias) with that member alone, typed as the birth declared it; a value
+/// that does not fit the member is refused.
+#[test]
+fn member_writes_by_path() {
+    let mut host = online(config());
+    host.handle_publish(t(1), NBIRTH, &nbirth_with_motor(T0, "Motor"));
+    drain(&mut host);
+    host.write_metric(t(2), &g(), &e(), None, "M1/Speed", 900.0)
+        .unwrap();
+    let sent = transmits(&mut host);
+    let publish = publishes(&sent)[0];
+    assert_eq!(publish.topic, "spBv1.0/G1/NCMD/E1");
+    let payload = Payload::decode(&publish.payload).unwrap();
+    let m = &payload.metrics[0];
+    assert_eq!((m.alias, m.name.as_deref()), (Some(1), None));
+    let Some(Value::Template(inst)) = &m.value else {
+        panic!("{m:?}")
+    };
+    assert_eq!(inst.template_ref.as_deref(), Some("Motor"));
+    assert_eq!(inst.metrics[0].name.as_deref(), Some("Speed"));
+    assert_eq!(inst.metrics[0].value, Some(Value::Double(900.0)));
+    assert!(matches!(
+        host.write_metric(t(3), &g(), &e(), None, "M1/Speed", "fast"),
+        Err(crate::session::host::CommandError::IncompatibleValue { .. })
+    ));
+    assert!(matches!(
+        host.write_metric(t(3), &g(), &e(), None, "M1/Torque", 1.0),
+        Err(crate::session::host::CommandError::UnknownMetric { .. })
+    ));
+}
