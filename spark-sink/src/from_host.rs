@@ -8,7 +8,7 @@ use std::sync::Arc;
 use sparkplug_b::session::host::{DeviceOfflineCause, MetricUpdate, RebirthReason};
 use sparkplug_b::session::{BdSeq, HostEvent};
 use sparkplug_b::topic::MessageType;
-use sparkplug_b::{DataType, Metric, Quality, Value};
+use sparkplug_b::{DataType, Metric, Quality, TemplateCatalog, Value};
 
 use crate::record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};
 
@@ -43,6 +43,7 @@ pub struct BuilderStats {
 /// | `SeqGap` | an [`EventKind::SeqGap`] event |
 /// | `RebirthRequested` | an [`EventKind::RebirthRequested`] event |
 /// | `Violation` | an [`EventKind::Violation`] event, its id prefixed `tck-id-` |
+/// | `NodeTemplates` | nothing of its own: the definitions go with the NBIRTH's [`Birth`] (`templates`) |
 /// | anything else (STATE, suppressed rebirths, stale NDEATHs) | nothing |
 ///
 /// Choices the Sparkplug specification leaves to the host:
@@ -78,6 +79,9 @@ pub struct RecordBuilder {
     /// Sources online since their last birth, for `ConnectionLost`.
     online: HashSet<Arc<Source>>,
     store_transient: bool,
+    /// The template definitions of an NBIRTH ([`HostEvent::NodeTemplates`]), until its
+    /// `Metrics` event makes the birth record that carries them.
+    pending_templates: HashMap<Arc<Source>, Arc<TemplateCatalog>>,
     /// The latest host time seen, for events that carry none.
     last_time_ms: i64,
     stats: BuilderStats,
@@ -151,12 +155,18 @@ impl RecordBuilder {
                             properties: update.properties().cloned(),
                         })
                         .collect();
+                    let templates = if *message_type == MessageType::NBirth {
+                        self.pending_templates.remove(&source).unwrap_or_default()
+                    } else {
+                        Arc::default()
+                    };
                     batch.push(Record::Birth(Birth {
                         source: Arc::clone(&source),
                         bd_seq: ctx.bd_seq,
                         timestamp_ms: ctx.default_ts,
                         received_at_ms,
                         metrics,
+                        templates,
                     }));
                     self.stats.births += 1;
                 }
@@ -250,6 +260,15 @@ impl RecordBuilder {
                 };
                 let at = self.last_time_ms;
                 self.event(batch, Some(source), kind, None, at);
+            }
+            HostEvent::NodeTemplates {
+                group,
+                node,
+                templates,
+                ..
+            } => {
+                let source = self.source(group.as_str(), node.as_str(), None);
+                self.pending_templates.insert(source, Arc::clone(templates));
             }
             HostEvent::Violation {
                 group,
@@ -670,7 +689,8 @@ mod tests {
             Metric::new("Speed", 0.0),
             Metric::new("Running", false),
         ])
-        .with_parameter(Parameter::new("Rated", 1500u32));
+        .with_parameter(Parameter::new("Rated", 1500u32))
+        .with_version("3");
         let m1 = Template::instance(
             "Motor",
             vec![Metric::new("Speed", 812.5), Metric::new("Running", true)],
@@ -698,5 +718,11 @@ mod tests {
             names.contains(&"M1/Speed") && names.contains(&"M1/Running"),
             "{names:?}"
         );
+        // The definition is the node's template catalogue, with the birth certificate.
+        let birth = batch.births().next().expect("the NBIRTH's record");
+        let motor = birth.templates.get("Motor").expect("the definition");
+        assert_eq!(motor.version.as_deref(), Some("3"));
+        assert_eq!(motor.parameters[0].value, Some(Value::UInt32(1500)));
+        assert!(!birth.metrics.iter().any(|m| &*m.metric == "Motor"));
     }
 }

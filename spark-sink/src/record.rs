@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use sparkplug_b::{DataType, PropertySet, Quality, Value};
+use sparkplug_b::{DataType, PropertySet, Quality, TemplateCatalog, Value};
 
 /// Where a record comes from: a Sparkplug edge node, or one of its devices.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,6 +111,10 @@ pub struct Birth {
     pub received_at_ms: i64,
     /// Every metric the birth declared, in birth order.
     pub metrics: Vec<CatalogueEntry>,
+    /// An NBIRTH's template definitions (UDTs: members, parameters and their defaults,
+    /// version): the node's template catalogue. Definitions are types, not metrics, so they
+    /// are not among `metrics` and give no samples. Empty for a DBIRTH.
+    pub templates: Arc<TemplateCatalog>,
 }
 
 /// What happened to a node or device, or what went wrong on the wire.
