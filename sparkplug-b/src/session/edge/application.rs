@@ -3,7 +3,7 @@
 
 use crate::session::{QoS, Timestamp};
 use crate::topic::{DeviceId, DeviceMessageType};
-use crate::{AliasTable, Template, Value};
+use crate::{AliasTable, Quality, Template, Value};
 
 use super::error::{
     AddDeviceError, DefineTemplateError, MetricSpecError, SetMetricError, UnknownDevice,
@@ -180,6 +180,37 @@ impl EdgeNode {
         value: impl Into<Value>,
     ) -> Result<(), SetMetricError> {
         self.set(now, device, name, Some(value.into()))
+    }
+
+    /// Sets the quality of a metric's current value, as of `now`: a failed sensor is
+    /// `Quality::Bad`, published by the next [`EdgeNode::flush`] with the
+    /// `Quality` property (Int32 0: `tck-id-payloads-propertyset-quality-value-type`,
+    /// `tck-id-payloads-propertyset-quality-value-value`) rather than as a stale last value. The
+    /// next [`EdgeNode::set_metric`] makes it GOOD again (no `Quality` property).
+    pub fn set_metric_quality(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        name: &str,
+        quality: Quality,
+    ) -> Result<(), SetMetricError> {
+        let set = match device {
+            None => &mut self.node,
+            Some(d) => {
+                let index = self
+                    .device_index(d)
+                    .ok_or_else(|| UnknownDevice(d.clone()))?;
+                &mut self.devices[index].metrics
+            }
+        };
+        if set.set_quality(now, name, quality) {
+            Ok(())
+        } else {
+            Err(SetMetricError::UnknownMetric {
+                device: device.cloned(),
+                name: name.to_owned(),
+            })
+        }
     }
 
     /// Records that a metric's value is now null.

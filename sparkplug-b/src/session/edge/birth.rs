@@ -178,6 +178,7 @@ mod tests {
             alias: Some(9),
             value: Some(Value::Int32(1)),
             timestamp: now(),
+            quality: crate::Quality::Good,
         };
         let nd = data(now(), Seq::new(255), &[change], true);
         validate(MessageType::NData, &nd).unwrap();

@@ -7,10 +7,12 @@
 
 use std::collections::HashMap;
 
+use crate::property::QUALITY;
 use crate::session::Timestamp;
 use crate::validate::{BDSEQ, NODE_CONTROL_REBIRTH};
 use crate::{
-    DataType, EncodeOptions, Metric, Payload, PropertySet, Template, TemplateCatalog, Value,
+    DataType, EncodeOptions, Metric, Payload, PropertySet, PropertyValue, Quality, Template,
+    TemplateCatalog, Value,
 };
 
 use super::error::{MetricSpecError, SetMetricError};
@@ -112,6 +114,11 @@ pub(super) struct Entry {
     pub(super) timestamp: Timestamp,
     /// The value last reported.
     reported: Option<Value>,
+    /// The quality of the current value: GOOD unless the application said otherwise
+    /// ([`MetricSet::set_quality`]); a new value is GOOD again.
+    quality: Quality,
+    /// The quality last reported.
+    reported_quality: Quality,
 }
 
 impl Entry {
@@ -123,7 +130,7 @@ impl Entry {
             timestamp: Some(now.as_millis()),
             datatype: Some(self.datatype),
             is_null: self.value.is_none(),
-            properties: self.properties.clone(),
+            properties: with_quality(self.properties.clone(), self.quality),
             value: self.value.clone(),
             ..Metric::default()
         }
@@ -132,6 +139,9 @@ impl Entry {
     /// Whether the current value is to be reported: for a template instance, whether one of
     /// its members moved past its deadband or its parameters changed.
     fn changed(&self) -> bool {
+        if self.quality != self.reported_quality {
+            return true;
+        }
         match (&self.reported, &self.value) {
             (Some(Value::Template(old)), Some(Value::Template(new))) => {
                 old.parameters != new.parameters
@@ -186,6 +196,8 @@ pub(super) struct Change {
     pub(super) alias: Option<u64>,
     pub(super) value: Option<Value>,
     pub(super) timestamp: Timestamp,
+    /// The value's quality: a `Quality` property goes with it when it is not GOOD.
+    pub(super) quality: Quality,
 }
 
 impl Change {
@@ -199,10 +211,22 @@ impl Change {
             timestamp: Some(self.timestamp.as_millis()),
             is_historical: historical,
             is_null: self.value.is_none(),
+            properties: with_quality(None, self.quality),
             value: self.value.clone(),
             ..Metric::default()
         }
     }
+}
+
+/// `properties` with the `Quality` property (Int32 code: `tck-id-payloads-propertyset-quality-value-type`)
+/// when `quality` is not GOOD; GOOD is what no `Quality` property means (SPARKPLUG.md 3.6).
+fn with_quality(properties: Option<PropertySet>, quality: Quality) -> Option<PropertySet> {
+    if quality == Quality::Good {
+        return properties;
+    }
+    let mut set = properties.unwrap_or_default();
+    set.insert(QUALITY, PropertyValue::new(quality.code()));
+    Some(set)
 }
 
 /// The metrics of the node or of one device, in definition order.
@@ -337,6 +361,8 @@ impl MetricSet {
             reported: spec.initial.clone(),
             value: spec.initial,
             timestamp: now,
+            quality: Quality::Good,
+            reported_quality: Quality::Good,
         });
     }
 
@@ -412,7 +438,26 @@ impl MetricSet {
         }
         entry.value = value;
         entry.timestamp = now;
+        entry.quality = Quality::Good;
         Ok(())
+    }
+
+    /// Sets the quality of the metric `name`'s current value (a failed sensor: BAD), as of
+    /// `now`; `false` when there is no such metric. The next data message reports it with the
+    /// `Quality` property; a new value is GOOD again.
+    pub(super) fn set_quality(&mut self, now: Timestamp, name: &str, quality: Quality) -> bool {
+        match self
+            .by_name
+            .get(name)
+            .and_then(|&i| self.entries.get_mut(i))
+        {
+            Some(entry) => {
+                entry.quality = quality;
+                entry.timestamp = now;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Records a new value of the member at `path` (`Instance/Member`, `Instance/Inner/Member`
@@ -487,6 +532,7 @@ impl MetricSet {
     pub(super) fn mark_reported(&mut self) {
         for e in &mut self.entries {
             e.reported.clone_from(&e.value);
+            e.reported_quality = e.quality;
         }
     }
 
@@ -501,7 +547,7 @@ impl MetricSet {
             {
                 let changed = changed_members(old, new, &e.member_deadbands);
                 let parameters = old.parameters != new.parameters;
-                if changed.is_empty() && !parameters {
+                if changed.is_empty() && !parameters && e.quality == e.reported_quality {
                     continue;
                 }
                 // The instance with the changed members alone; the others keep their last
@@ -530,16 +576,20 @@ impl MetricSet {
                     alias: e.alias,
                     value: Some(Value::Template(Box::new(delta))),
                     timestamp: e.timestamp,
+                    quality: e.quality,
                 });
+                e.reported_quality = e.quality;
                 continue;
             }
             if e.changed() {
                 e.reported.clone_from(&e.value);
+                e.reported_quality = e.quality;
                 out.push(Change {
                     name: e.name.clone(),
                     alias: e.alias,
                     value: e.value.clone(),
                     timestamp: e.timestamp,
+                    quality: e.quality,
                 });
             }
         }

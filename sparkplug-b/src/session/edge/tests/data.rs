@@ -216,3 +216,50 @@ fn store_and_forward_drops_the_oldest() {
     let (_, sent) = connect(&mut node, t(14));
     assert_eq!(kinds(&sent), [MessageType::NBirth]);
 }
+
+/// tck-id-payloads-propertyset-quality-value-type, tck-id-payloads-propertyset-quality-value-value:
+/// a failed sensor is published as BAD (the `Quality` property, Int32 0) with its last value,
+/// in data and in the next birth; a new value is GOOD again, without the property.
+#[test]
+fn a_bad_value_is_published_with_its_quality() {
+    use crate::{PropertySet, Quality};
+    let mut node = node(config());
+    connect(&mut node, t(0));
+    node.set_metric_quality(t(1), None, "Temp", Quality::Bad)
+        .unwrap();
+    node.flush(t(2));
+    let sent = publishes(&mut node);
+    let m = sent[0].metric("Temp").unwrap();
+    let props = m.properties.as_ref().unwrap();
+    assert_eq!(props.quality(), Some(Quality::Bad));
+    assert_eq!(
+        props.get("Quality").unwrap().datatype,
+        Some(DataType::Int32)
+    );
+    assert_eq!(m.value, Some(Value::Double(20.0)));
+    // Unchanged: nothing more to report.
+    node.flush(t(3));
+    assert!(publishes(&mut node).is_empty());
+    // A rebirth carries the quality.
+    node.handle_publish(t(4), NCMD, &rebirth_request());
+    node.handle_timeout(t(2000));
+    let sent = publishes(&mut node);
+    let birth = sent
+        .iter()
+        .find(|s| s.kind() == MessageType::NBirth)
+        .unwrap();
+    let temp = birth.metric("Temp").unwrap();
+    assert_eq!(
+        temp.properties.as_ref().map(PropertySet::quality),
+        Some(Some(Quality::Bad))
+    );
+    node.set_metric(t(2001), None, "Temp", 25.0).unwrap();
+    node.flush(t(2002));
+    let sent = publishes(&mut node);
+    let m = sent[0].metric("Temp").unwrap();
+    assert!(m.properties.is_none(), "GOOD is the absence of Quality");
+    assert!(matches!(
+        node.set_metric_quality(t(1), None, "Nope", Quality::Bad),
+        Err(SetMetricError::UnknownMetric { .. })
+    ));
+}
