@@ -27,7 +27,7 @@ fn rules(t: MessageType, p: &Payload) -> Vec<Rule> {
 
 /// Decodes what the encoder wrote.
 fn wire(p: &Payload) -> Payload {
-    Payload::decode(&p.encode_to_vec().unwrap()).unwrap()
+    Payload::decode(&p.encode_to_vec().expect("encodes")).expect("decodes")
 }
 
 /// tck-id-payloads-dataset-column-num-headers, tck-id-payloads-dataset-types-num: as many
