@@ -34,6 +34,9 @@ pub enum MetricSpecError {
         /// The name already there.
         existing: String,
     },
+    /// A `Node Control/Scan Rate` of 0 or less.
+    #[error("a scan rate must be above 0 ms, not {0}")]
+    InvalidScanRate(i64),
     /// The initial value is a template definition: definitions are declared once with
     /// [`EdgeNode::define_template`](super::EdgeNode::define_template) and published in the
     /// NBIRTH only (`tck-id-payloads-template-definition-nbirth-only`).
@@ -213,6 +216,9 @@ pub enum CommandError {
     /// (`tck-id-operational-behavior-data-commands-ncmd-rebirth-value`).
     #[error("Node Control/Rebirth must be a Boolean")]
     RebirthNotBoolean,
+    /// `Node Control/Scan Rate` written with 0 or less.
+    #[error("Node Control/Scan Rate must be above 0 ms, not {0}")]
+    InvalidScanRate(i64),
     /// A metric the node maintains itself (`bdSeq`) cannot be written.
     #[error("metric {0:?} is maintained by the edge node and cannot be written")]
     ReadOnly(String),

@@ -79,6 +79,7 @@ mod bd_seq_store;
 mod birth;
 mod command;
 mod config;
+mod control;
 mod error;
 mod event;
 mod metrics;
@@ -89,6 +90,9 @@ mod tests;
 
 pub use bd_seq_store::{BdSeqFileError, BdSeqStore, FileBdSeqStore};
 pub use config::EdgeNodeConfig;
+pub use control::{
+    NODE_CONTROL_NEXT_SERVER, NODE_CONTROL_REBOOT, NODE_CONTROL_SCAN_RATE, NodeControl,
+};
 pub use error::{
     AddDeviceError, CommandError, DefineTemplateError, MessageError, MetricSpecError,
     SetMetricError, UnknownDevice,
@@ -429,7 +433,11 @@ impl EdgeNode {
             // The node table always exists.
             (None, None) => command::Commands::default(),
         };
-        self.events.extend(commands.events);
+        for event in commands.events {
+            if let Some(event) = self.node_control(now, event) {
+                self.events.push_back(event);
+            }
+        }
         if commands.rebirth {
             self.request_rebirth(now);
         }
