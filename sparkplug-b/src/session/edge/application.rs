@@ -213,6 +213,56 @@ impl EdgeNode {
         }
     }
 
+    /// Publishes values the application back-fills (read from a buffer after an outage, say)
+    /// as historical NDATA (`device: None`) or DDATA: each `(metric name, value, acquisition
+    /// time)` with `is_historical = true`, so hosts store it without taking it for the live
+    /// value (SPARKPLUG.md 3.7). Checked like [`EdgeNode::set_metric`], all or nothing; the
+    /// current values are left alone. When the node is not `Online` they go to store and
+    /// forward, published after the next birth sequence.
+    pub fn publish_historical(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        values: impl IntoIterator<Item = (String, Value, Timestamp)>,
+    ) -> Result<(), SetMetricError> {
+        let options = self.config.encode;
+        let set = match device {
+            None => &self.node,
+            Some(d) => {
+                let index = self
+                    .device_index(d)
+                    .ok_or_else(|| UnknownDevice(d.clone()))?;
+                &self.devices[index].metrics
+            }
+        };
+        let mut changes = Vec::new();
+        for (name, value, at) in values {
+            let change = set.historical(&name, value, at, &options).map_err(|e| {
+                e.unwrap_or_else(|| SetMetricError::UnknownMetric {
+                    device: device.cloned(),
+                    name: name.clone(),
+                })
+            })?;
+            changes.push(change);
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        if self.state == EdgeState::Online {
+            let batch = self.config.store_forward_batch.max(1);
+            for chunk in changes.chunks(batch) {
+                self.publish_data(now, device, chunk, true);
+            }
+        } else {
+            let dropped = self.store.push(device, changes);
+            if dropped > 0 {
+                self.events
+                    .push_back(EdgeEvent::StoreForwardDropped { count: dropped });
+            }
+        }
+        Ok(())
+    }
+
     /// Records that a metric's value is now null.
     pub fn set_metric_null(
         &mut self,

@@ -179,6 +179,7 @@ mod tests {
             value: Some(Value::Int32(1)),
             timestamp: now(),
             quality: crate::Quality::Good,
+            transient: false,
         };
         let nd = data(now(), Seq::new(255), &[change], true);
         validate(MessageType::NData, &nd).unwrap();

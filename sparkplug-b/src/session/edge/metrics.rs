@@ -47,6 +47,8 @@ pub struct MetricSpec {
     /// For a Template metric: report-by-exception deadbands of its numeric members, by member
     /// name. A member without one reports every change.
     pub member_deadbands: Vec<(String, f64)>,
+    /// Published with `is_transient`: hosts should not historize it (SPARKPLUG.md 3.7).
+    pub transient: bool,
 }
 
 impl MetricSpec {
@@ -59,6 +61,7 @@ impl MetricSpec {
             deadband: None,
             initial: None,
             member_deadbands: Vec::new(),
+            transient: false,
         }
     }
 
@@ -90,6 +93,13 @@ impl MetricSpec {
         self
     }
 
+    /// Marks the metric transient (builder style): births and data carry `is_transient`, so
+    /// hosts do not historize it.
+    pub fn transient(mut self) -> Self {
+        self.transient = true;
+        self
+    }
+
     /// For a Template metric, sets the report-by-exception deadband of one numeric member
     /// (builder style): a change of that member is published when it moved more than this
     /// from the member's last reported value.
@@ -108,6 +118,7 @@ pub(super) struct Entry {
     properties: Option<PropertySet>,
     deadband: Option<f64>,
     member_deadbands: Vec<(String, f64)>,
+    pub(super) transient: bool,
     /// The current value; `None` is null.
     pub(super) value: Option<Value>,
     /// When the current value was set.
@@ -130,6 +141,7 @@ impl Entry {
             timestamp: Some(now.as_millis()),
             datatype: Some(self.datatype),
             is_null: self.value.is_none(),
+            is_transient: self.transient,
             properties: with_quality(self.properties.clone(), self.quality),
             value: self.value.clone(),
             ..Metric::default()
@@ -198,6 +210,8 @@ pub(super) struct Change {
     pub(super) timestamp: Timestamp,
     /// The value's quality: a `Quality` property goes with it when it is not GOOD.
     pub(super) quality: Quality,
+    /// Sent with `is_transient`.
+    pub(super) transient: bool,
 }
 
 impl Change {
@@ -210,6 +224,7 @@ impl Change {
             alias: self.alias,
             timestamp: Some(self.timestamp.as_millis()),
             is_historical: historical,
+            is_transient: self.transient,
             is_null: self.value.is_none(),
             properties: with_quality(None, self.quality),
             value: self.value.clone(),
@@ -358,6 +373,7 @@ impl MetricSet {
             properties: spec.properties,
             deadband: spec.deadband,
             member_deadbands: spec.member_deadbands,
+            transient: spec.transient,
             reported: spec.initial.clone(),
             value: spec.initial,
             timestamp: now,
@@ -528,6 +544,46 @@ impl MetricSet {
         })
     }
 
+    /// A back-filled value of the metric `name`, acquired at `at`, as a change to publish with
+    /// `is_historical`: checked like a new value, but the current value is left alone.
+    /// `Err(None)` when there is no such metric.
+    pub(super) fn historical(
+        &self,
+        name: &str,
+        value: Value,
+        at: Timestamp,
+        options: &EncodeOptions,
+    ) -> Result<Change, Option<SetMetricError>> {
+        let entry = self.get(name).ok_or(None)?;
+        if value.data_type() != entry.datatype {
+            return Err(Some(SetMetricError::TypeMismatch {
+                name: entry.name.clone(),
+                expected: entry.datatype,
+                found: value.data_type(),
+            }));
+        }
+        if needs_encode_check(&value) {
+            let metric = Metric {
+                value: Some(value.clone()),
+                ..Metric::default()
+            };
+            encodable(metric, options).map_err(|source| {
+                Some(SetMetricError::Unencodable {
+                    name: entry.name.clone(),
+                    source,
+                })
+            })?;
+        }
+        Ok(Change {
+            name: entry.name.clone(),
+            alias: entry.alias,
+            value: Some(value),
+            timestamp: at,
+            quality: Quality::Good,
+            transient: entry.transient,
+        })
+    }
+
     /// Marks every current value reported: a birth carries them all.
     pub(super) fn mark_reported(&mut self) {
         for e in &mut self.entries {
@@ -577,6 +633,7 @@ impl MetricSet {
                     value: Some(Value::Template(Box::new(delta))),
                     timestamp: e.timestamp,
                     quality: e.quality,
+                    transient: e.transient,
                 });
                 e.reported_quality = e.quality;
                 continue;
@@ -590,6 +647,7 @@ impl MetricSet {
                     value: e.value.clone(),
                     timestamp: e.timestamp,
                     quality: e.quality,
+                    transient: e.transient,
                 });
             }
         }

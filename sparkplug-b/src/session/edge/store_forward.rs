@@ -83,6 +83,7 @@ mod tests {
             value: Some(crate::Value::Int32(ms as i32)),
             timestamp: Timestamp::from_millis(ms),
             quality: crate::Quality::Good,
+            transient: false,
         }
     }
 

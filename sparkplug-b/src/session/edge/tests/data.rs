@@ -263,3 +263,55 @@ fn a_bad_value_is_published_with_its_quality() {
         Err(SetMetricError::UnknownMetric { .. })
     ));
 }
+
+/// SPARKPLUG.md 3.7: back-filled values go out with `is_historical` (checked like any value,
+/// the live value untouched), and a transient metric carries `is_transient` in birth and data.
+#[test]
+fn historical_backfill_and_transient_metrics() {
+    let mut node = node(config());
+    node.add_node_metric(t(0), MetricSpec::with_initial("Debug", 1i32).transient())
+        .unwrap();
+    let (_, sent) = connect(&mut node, t(1));
+    assert!(sent[0].metric("Debug").unwrap().is_transient);
+    assert!(!sent[0].metric("Temp").unwrap().is_transient);
+    node.publish_historical(
+        t(2),
+        None,
+        [
+            (
+                "Temp".to_owned(),
+                Value::Double(18.0),
+                Timestamp::from_millis(T0 - 5000),
+            ),
+            (
+                "Count".to_owned(),
+                Value::UInt32(7),
+                Timestamp::from_millis(T0 - 4000),
+            ),
+        ],
+    )
+    .unwrap();
+    let sent = publishes(&mut node);
+    assert_eq!(kinds(&sent), [MessageType::NData]);
+    let m = &sent[0].payload.metrics;
+    assert!(m.iter().all(|m| m.is_historical));
+    assert_eq!(m[0].timestamp, Some(T0 - 5000));
+    assert_eq!(node.metric_value(None, "Temp"), Some(&Value::Double(20.0)));
+    // All or nothing: a mistyped value refuses the lot.
+    assert!(matches!(
+        node.publish_historical(
+            t(3),
+            None,
+            [
+                ("Temp".to_owned(), Value::Double(1.0), t(0)),
+                ("Count".to_owned(), Value::Double(1.0), t(0)),
+            ],
+        ),
+        Err(SetMetricError::TypeMismatch { .. })
+    ));
+    assert!(publishes(&mut node).is_empty());
+    node.set_metric(t(4), None, "Debug", 2i32).unwrap();
+    node.flush(t(5));
+    let sent = publishes(&mut node);
+    assert!(sent[0].metric("Debug").unwrap().is_transient);
+}
