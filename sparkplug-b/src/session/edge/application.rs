@@ -263,6 +263,34 @@ impl EdgeNode {
         Ok(())
     }
 
+    /// Replaces the metadata of a Bytes or File metric (file name and type, size, md5,
+    /// multi-part), checked against its current value: the next flush publishes the value with
+    /// it. After [`EdgeNode::set_metric`] with a new value, the metadata's size follows the
+    /// value and its md5 is dropped until given again here.
+    pub fn set_metric_metadata(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        name: &str,
+        metadata: crate::MetaData,
+    ) -> Result<(), SetMetricError> {
+        let set = match device {
+            None => &mut self.node,
+            Some(d) => {
+                let index = self
+                    .device_index(d)
+                    .ok_or_else(|| UnknownDevice(d.clone()))?;
+                &mut self.devices[index].metrics
+            }
+        };
+        set.set_metadata(now, name, metadata).map_err(|e| {
+            e.unwrap_or_else(|| SetMetricError::UnknownMetric {
+                device: device.cloned(),
+                name: name.to_owned(),
+            })
+        })
+    }
+
     /// Records that a metric's value is now null.
     pub fn set_metric_null(
         &mut self,

@@ -180,6 +180,7 @@ mod tests {
             timestamp: now(),
             quality: crate::Quality::Good,
             transient: false,
+            metadata: None,
         };
         let nd = data(now(), Seq::new(255), &[change], true);
         validate(MessageType::NData, &nd).unwrap();

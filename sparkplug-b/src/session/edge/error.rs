@@ -37,6 +37,15 @@ pub enum MetricSpecError {
     /// A `Node Control/Scan Rate` of 0 or less.
     #[error("a scan rate must be above 0 ms, not {0}")]
     InvalidScanRate(i64),
+    /// Metadata that cannot describe the value (a size other than its length, an md5 that is
+    /// not 32 hex digits, a part number without `is_multi_part`).
+    #[error("metric {name:?}: bad metadata: {problem}")]
+    InvalidMetadata {
+        /// The metric name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The initial value is a template definition: definitions are declared once with
     /// [`EdgeNode::define_template`](super::EdgeNode::define_template) and published in the
     /// NBIRTH only (`tck-id-payloads-template-definition-nbirth-only`).
@@ -173,6 +182,15 @@ pub enum SetMetricError {
         /// Why.
         #[source]
         source: EncodeError,
+    },
+    /// Metadata that cannot describe the value (see
+    /// [`MetricSpec::with_metadata`](super::MetricSpec::with_metadata)).
+    #[error("metric {name:?}: bad metadata: {problem}")]
+    InvalidMetadata {
+        /// The metric name.
+        name: String,
+        /// What is wrong.
+        problem: String,
     },
     /// A template value of another template than the metric was born with.
     #[error("metric {name:?} is an instance of {born:?}, not of {found:?}")]

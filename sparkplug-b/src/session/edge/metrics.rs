@@ -11,8 +11,8 @@ use crate::property::QUALITY;
 use crate::session::Timestamp;
 use crate::validate::{BDSEQ, NODE_CONTROL_REBIRTH};
 use crate::{
-    DataType, EncodeOptions, Metric, Payload, PropertySet, PropertyValue, Quality, Template,
-    TemplateCatalog, Value,
+    DataType, EncodeOptions, MetaData, Metric, Payload, PropertySet, PropertyValue, Quality,
+    Template, TemplateCatalog, Value,
 };
 
 use super::error::{MetricSpecError, SetMetricError};
@@ -49,6 +49,9 @@ pub struct MetricSpec {
     pub member_deadbands: Vec<(String, f64)>,
     /// Published with `is_transient`: hosts should not historize it (SPARKPLUG.md 3.7).
     pub transient: bool,
+    /// Metadata of a Bytes or File value (file name and type, content type, size, md5,
+    /// multi-part), carried by births and by data with each new value.
+    pub metadata: Option<MetaData>,
 }
 
 impl MetricSpec {
@@ -62,6 +65,7 @@ impl MetricSpec {
             initial: None,
             member_deadbands: Vec::new(),
             transient: false,
+            metadata: None,
         }
     }
 
@@ -93,6 +97,14 @@ impl MetricSpec {
         self
     }
 
+    /// Sets the metadata of a Bytes or File metric (builder style). Its `size`, when given and
+    /// the value is not one part of a multi-part transfer, must be the value's length; its
+    /// `md5`, when given, 32 hex digits.
+    pub fn with_metadata(mut self, metadata: MetaData) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
     /// Marks the metric transient (builder style): births and data carry `is_transient`, so
     /// hosts do not historize it.
     pub fn transient(mut self) -> Self {
@@ -119,6 +131,8 @@ pub(super) struct Entry {
     deadband: Option<f64>,
     member_deadbands: Vec<(String, f64)>,
     pub(super) transient: bool,
+    /// The metadata of the current value.
+    metadata: Option<MetaData>,
     /// The current value; `None` is null.
     pub(super) value: Option<Value>,
     /// When the current value was set.
@@ -142,6 +156,7 @@ impl Entry {
             datatype: Some(self.datatype),
             is_null: self.value.is_none(),
             is_transient: self.transient,
+            metadata: self.metadata.clone().map(Box::new),
             properties: with_quality(self.properties.clone(), self.quality),
             value: self.value.clone(),
             ..Metric::default()
@@ -212,6 +227,8 @@ pub(super) struct Change {
     pub(super) quality: Quality,
     /// Sent with `is_transient`.
     pub(super) transient: bool,
+    /// The value's metadata (Bytes and File values).
+    pub(super) metadata: Option<MetaData>,
 }
 
 impl Change {
@@ -226,6 +243,7 @@ impl Change {
             is_historical: historical,
             is_transient: self.transient,
             is_null: self.value.is_none(),
+            metadata: self.metadata.clone().map(Box::new),
             properties: with_quality(None, self.quality),
             value: self.value.clone(),
             ..Metric::default()
@@ -326,6 +344,9 @@ impl MetricSet {
                 _ => return Err(MetricSpecError::TemplateWithoutInstance(name.clone())),
             }
         }
+        if let Some(md) = &spec.metadata {
+            check_metadata(name, md, spec.initial.as_ref())?;
+        }
         for (member, d) in &spec.member_deadbands {
             let numeric = match &spec.initial {
                 Some(Value::Template(t)) => t
@@ -374,6 +395,7 @@ impl MetricSet {
             deadband: spec.deadband,
             member_deadbands: spec.member_deadbands,
             transient: spec.transient,
+            metadata: spec.metadata,
             reported: spec.initial.clone(),
             value: spec.initial,
             timestamp: now,
@@ -452,9 +474,46 @@ impl MetricSet {
                 })?;
             }
         }
+        if let Some(md) = &mut entry.metadata {
+            // The metadata describes the new value: its size follows it, and an md5 of the
+            // old content no longer holds (set_metadata gives both for the new one).
+            if !md.is_multi_part.unwrap_or(false) {
+                if let Some(len) = value.as_ref().and_then(byte_len) {
+                    md.size = md.size.map(|_| len);
+                }
+                md.md5 = None;
+            }
+        }
         entry.value = value;
         entry.timestamp = now;
         entry.quality = Quality::Good;
+        Ok(())
+    }
+
+    /// Replaces the metadata of the metric `name` (checked against its current value), as of
+    /// `now`: the next data message carries the value with it. `Err(None)` when there is no
+    /// such metric.
+    pub(super) fn set_metadata(
+        &mut self,
+        now: Timestamp,
+        name: &str,
+        metadata: MetaData,
+    ) -> Result<(), Option<SetMetricError>> {
+        let entry = self
+            .by_name
+            .get(name)
+            .and_then(|&i| self.entries.get_mut(i))
+            .ok_or(None)?;
+        check_metadata(&entry.name, &metadata, entry.value.as_ref()).map_err(|e| match e {
+            MetricSpecError::InvalidMetadata { name, problem } => {
+                Some(SetMetricError::InvalidMetadata { name, problem })
+            }
+            _ => None,
+        })?;
+        entry.metadata = Some(metadata);
+        entry.timestamp = now;
+        // Reported with the value: force the next data message to carry it.
+        entry.reported = None;
         Ok(())
     }
 
@@ -581,6 +640,7 @@ impl MetricSet {
             timestamp: at,
             quality: Quality::Good,
             transient: entry.transient,
+            metadata: None,
         })
     }
 
@@ -634,6 +694,7 @@ impl MetricSet {
                     timestamp: e.timestamp,
                     quality: e.quality,
                     transient: e.transient,
+                    metadata: None,
                 });
                 e.reported_quality = e.quality;
                 continue;
@@ -648,12 +709,47 @@ impl MetricSet {
                     timestamp: e.timestamp,
                     quality: e.quality,
                     transient: e.transient,
+                    metadata: e.metadata.clone(),
                 });
             }
         }
         out.sort_by_key(|c| c.timestamp);
         out
     }
+}
+
+/// The length of a Bytes or File value.
+fn byte_len(value: &Value) -> Option<u64> {
+    match value {
+        Value::Bytes(b) | Value::File(b) => Some(b.len() as u64),
+        _ => None,
+    }
+}
+
+/// Metadata that can describe `value`: a size that is the value's length (unless it is one
+/// part of a multi-part transfer), an md5 of 32 hex digits, a part number only on a part.
+fn check_metadata(name: &str, md: &MetaData, value: Option<&Value>) -> Result<(), MetricSpecError> {
+    let invalid = |problem: &str| MetricSpecError::InvalidMetadata {
+        name: name.to_owned(),
+        problem: problem.to_owned(),
+    };
+    let multi_part = md.is_multi_part.unwrap_or(false);
+    if let (Some(size), Some(len), false) = (md.size, value.and_then(byte_len), multi_part) {
+        if size != len {
+            return Err(invalid(&format!(
+                "size {size} is not the value's length {len}"
+            )));
+        }
+    }
+    if let Some(md5) = &md.md5 {
+        if md5.len() != 32 || !md5.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid("md5 must be 32 hex digits"));
+        }
+    }
+    if md.seq.is_some() && !multi_part {
+        return Err(invalid("seq (a part number) needs is_multi_part"));
+    }
+    Ok(())
 }
 
 /// Every split of `path` at a `/` into a prefix and the rest.

@@ -84,6 +84,7 @@ mod tests {
             timestamp: Timestamp::from_millis(ms),
             quality: crate::Quality::Good,
             transient: false,
+            metadata: None,
         }
     }
 

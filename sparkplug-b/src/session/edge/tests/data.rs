@@ -315,3 +315,88 @@ fn historical_backfill_and_transient_metrics() {
     let sent = publishes(&mut node);
     assert!(sent[0].metric("Debug").unwrap().is_transient);
 }
+
+/// SPARKPLUG.md 3.7: a File metric with its MetaData (file name, type, size, md5) in the birth
+/// and in data; metadata that cannot describe the value is refused before the wire.
+#[test]
+fn file_metrics_carry_checked_metadata() {
+    use crate::MetaData;
+    let md = |size: u64, md5: Option<&str>| MetaData {
+        file_name: Some("recipe.csv".into()),
+        file_type: Some("csv".into()),
+        size: Some(size),
+        md5: md5.map(str::to_owned),
+        ..MetaData::default()
+    };
+    let md5 = "0cc175b9c0f1b6a831c399e269772661";
+    let mut node = node(config());
+    assert!(matches!(
+        node.add_node_metric(
+            t(0),
+            MetricSpec::with_initial("Recipe", Value::File(b"abc".to_vec()))
+                .with_metadata(md(4, None))
+        ),
+        Err(MetricSpecError::InvalidMetadata { .. })
+    ));
+    assert!(matches!(
+        node.add_node_metric(
+            t(0),
+            MetricSpec::with_initial("Recipe", Value::File(b"abc".to_vec()))
+                .with_metadata(md(3, Some("nope")))
+        ),
+        Err(MetricSpecError::InvalidMetadata { .. })
+    ));
+    node.add_node_metric(
+        t(0),
+        MetricSpec::with_initial("Recipe", Value::File(b"abc".to_vec()))
+            .with_metadata(md(3, Some(md5))),
+    )
+    .unwrap();
+    let (_, sent) = connect(&mut node, t(1));
+    let birth = sent[0].metric("Recipe").unwrap();
+    let m = birth.metadata.as_deref().unwrap();
+    assert_eq!(
+        (m.file_name.as_deref(), m.size, m.md5.as_deref()),
+        (Some("recipe.csv"), Some(3), Some(md5))
+    );
+    // A new value: its size follows, the old md5 no longer holds.
+    node.set_metric(t(2), None, "Recipe", Value::File(b"abcdef".to_vec()))
+        .unwrap();
+    node.flush(t(3));
+    let sent = publishes(&mut node);
+    let m = sent[0]
+        .metric("Recipe")
+        .unwrap()
+        .metadata
+        .as_deref()
+        .unwrap();
+    assert_eq!((m.size, m.md5.as_deref()), (Some(6), None));
+    // New metadata for the value, checked against it, published with it.
+    assert!(matches!(
+        node.set_metric_metadata(t(4), None, "Recipe", md(3, None)),
+        Err(SetMetricError::InvalidMetadata { .. })
+    ));
+    node.set_metric_metadata(t(4), None, "Recipe", md(6, Some(md5)))
+        .unwrap();
+    node.flush(t(5));
+    let sent = publishes(&mut node);
+    let m = sent[0]
+        .metric("Recipe")
+        .unwrap()
+        .metadata
+        .as_deref()
+        .unwrap();
+    assert_eq!(m.md5.as_deref(), Some(md5));
+    // A part of a multi-part transfer may be shorter than the whole.
+    let part = MetaData {
+        is_multi_part: Some(true),
+        seq: Some(0),
+        size: Some(1000),
+        ..MetaData::default()
+    };
+    node.add_node_metric(
+        t(6),
+        MetricSpec::with_initial("Blob", Value::Bytes(vec![1, 2])).with_metadata(part),
+    )
+    .unwrap();
+}
