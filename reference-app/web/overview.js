@@ -4,7 +4,7 @@
 import { get } from './api.js';
 import { confirmAndRun, requestRebirth, writeMetric } from './commands.js';
 import { el, formatTime, formatValue, sourceName } from './format.js';
-import { model, subscribe, unit, value } from './live.js';
+import { isBad, model, subscribe, unit, value } from './live.js';
 
 let limits = null;
 const root = { plants: null, nodes: null };
@@ -53,8 +53,13 @@ const worst = (...levels) =>
 
 const FLAG = { ok: '', warn: 'near limit', alarm: 'ALARM' };
 
-/** Sets a value cell: its text, its level class and the level in words (not colour alone). */
-function setCell(cell, text, level = 'ok', note = '') {
+/** Sets a value cell: its text, its level class and the level in words (not colour alone).
+ * `bad`: the value came with quality BAD (a failed sensor), shown as BAD whatever its level. */
+function setCell(cell, text, level = 'ok', note = '', bad = false) {
+  if (bad) {
+    level = 'alarm';
+    note = 'BAD';
+  }
   cell.querySelector('.v').textContent = text;
   const flag = cell.querySelector('.flag');
   flag.textContent = note || FLAG[level];
@@ -103,6 +108,7 @@ function plantCard(plant) {
   const compressors = numbered(plant.devices, 'Compressor');
   const detectors = numbered(plant.devices, 'Ammonia');
   const v = (device, metric) => value(group, node, device, metric);
+  const bad = (device, metric) => isBad(group, node, device, metric);
 
   const state = el('span', { class: 'badge' });
   const kpis = {
@@ -211,7 +217,8 @@ function plantCard(plant) {
     const sp = v('BrineTank', 'Setpoint/Temperature');
     const brine = v('BrineTank', 'Temperature');
     setCell(kpis.brine, formatValue(brine, unit(group, node, 'BrineTank', 'Temperature') || '°C'),
-      high(brine, limits?.brine_high_above_setpoint_k, typeof sp === 'number' ? sp : limits?.default_brine_setpoint_c));
+      high(brine, limits?.brine_high_above_setpoint_k, typeof sp === 'number' ? sp : limits?.default_brine_setpoint_c),
+      '', bad('BrineTank', 'Temperature'));
     kpis.brine.querySelector('.sub').textContent = `setpoint ${formatValue(sp, '°C')}`;
     if (!setpointEdited && document.activeElement !== setpointInput && typeof sp === 'number') {
       setpointInput.value = String(sp);
@@ -245,10 +252,11 @@ function plantCard(plant) {
         isTripped ? 'alarm' : 'ok', isTripped ? 'TRIP' : ' ');
       setCell(cells.load, isRunning ? formatValue(load, '%') : '—');
       setCell(cells.suction, formatValue(suction, unit(group, node, c, 'SuctionPressure')),
-        isRunning ? low(suction, limits?.low_suction_bar) : 'ok');
+        isRunning ? low(suction, limits?.low_suction_bar) : 'ok', '', bad(c, 'SuctionPressure'));
       setCell(cells.discharge, formatValue(discharge, unit(group, node, c, 'DischargePressure')),
-        high(discharge, limits?.condenser_high_pressure_bar));
-      setCell(cells.temp, formatValue(temp, '°C'), high(temp, limits?.discharge_temperature_c));
+        high(discharge, limits?.condenser_high_pressure_bar), '', bad(c, 'DischargePressure'));
+      setCell(cells.temp, formatValue(temp, '°C'), high(temp, limits?.discharge_temperature_c), '',
+        bad(c, 'DischargeTemperature'));
     }
     setCell(kpis.running, `${running} / ${compressors.length}`, tripped ? 'alarm' : 'ok',
       tripped ? `${tripped} tripped` : '');
@@ -272,13 +280,15 @@ function plantCard(plant) {
       else if (ppm > limits.ammonia_shutoff_ppm.raise) note = 'LIQUID SHUT-OFF';
       if (note) ammoniaLevel = 'alarm';
     }
-    setCell(kpis.ammonia, formatValue(ppm, 'ppm'), ammoniaLevel, note);
+    setCell(kpis.ammonia, formatValue(ppm, 'ppm'), ammoniaLevel, note,
+      detectors.some((d) => bad(d, 'Concentration')));
     kpis.ammonia.querySelector('.sub').textContent = `highest of ${detectors.length} detectors`;
 
     const kw = v('PowerMeter', 'ActivePower');
     const volts = v('PowerMeter', 'Voltage');
     const voltLevel = low(volts, limits?.undervoltage_fraction, limits?.nominal_voltage_v ?? 230);
-    setCell(kpis.power, formatValue(kw, 'kW'), voltLevel, voltLevel === 'alarm' ? 'UNDERVOLTAGE' : '');
+    setCell(kpis.power, formatValue(kw, 'kW'), voltLevel, voltLevel === 'alarm' ? 'UNDERVOLTAGE' : '',
+      bad('PowerMeter', 'ActivePower'));
     kpis.power.querySelector('.sub').textContent = `${formatValue(volts, 'V')}, PF ${formatValue(v('PowerMeter', 'PowerFactor'))}`;
 
     const tonnes = v('CanGrid', 'TonnesHarvested');
