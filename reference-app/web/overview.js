@@ -2,9 +2,9 @@
 // limits, its commands, and the table of every edge node and device with its state.
 
 import { get } from './api.js';
-import { confirmAndRun, requestRebirth, writeMetric } from './commands.js';
+import { confirmAndRun, requestRebirth, writeMetric, writeNodeMetric } from './commands.js';
 import { el, formatTime, formatValue, sourceName } from './format.js';
-import { isBad, model, subscribe, unit, value } from './live.js';
+import { isBad, key, model, subscribe, unit, value } from './live.js';
 
 let limits = null;
 const root = { plants: null, nodes: null };
@@ -25,6 +25,19 @@ function plants() {
   return [...model.nodes.values()]
     .filter((n) => (byNode.get(`${n.group}/${n.node}`) || []).includes('BrineTank'))
     .map((n) => ({ ...n, devices: byNode.get(`${n.group}/${n.node}`) }));
+}
+
+/** Template instances `PrefixN` among a node's metrics (a simulator run with `--templates`
+ * publishes its compressors as instances of a `Compressor` UDT, their members by path). */
+function instances(group, node, prefix) {
+  const start = key(group, node, null, '');
+  const found = new Set();
+  for (const k of model.values.keys()) {
+    if (!k.startsWith(start)) continue;
+    const m = new RegExp(`^(${prefix}\\d+)/`).exec(k.slice(start.length));
+    if (m) found.add(m[1]);
+  }
+  return [...found];
 }
 
 const numbered = (devices, prefix) =>
@@ -105,10 +118,13 @@ async function refreshDayStart(plant) {
 function plantCard(plant) {
   const { group, node } = plant;
   const title = idFor('plant', group, node);
-  const compressors = numbered(plant.devices, 'Compressor');
+  // Compressors are devices, or template instances (node metrics) whose members go by path.
+  const udts = new Set(instances(group, node, 'Compressor').filter((c) => !plant.devices.includes(c)));
+  const compressors = numbered([...plant.devices, ...udts], 'Compressor');
   const detectors = numbered(plant.devices, 'Ammonia');
-  const v = (device, metric) => value(group, node, device, metric);
-  const bad = (device, metric) => isBad(group, node, device, metric);
+  const where = (device, metric) => (udts.has(device) ? [null, `${device}/${metric}`] : [device, metric]);
+  const v = (device, metric) => value(group, node, ...where(device, metric));
+  const bad = (device, metric) => isBad(group, node, ...where(device, metric));
 
   const state = el('span', { class: 'badge' });
   const kpis = {
@@ -139,7 +155,9 @@ function plantCard(plant) {
         confirmAndRun(
           `${on ? 'Enable' : 'Disable'} ${c} of ${group}/${node}?`,
           `${c} ${on ? 'enabled' : 'disabled'}`,
-          () => writeMetric(group, node, c, 'Enabled', on),
+          () => (udts.has(c)
+            ? writeNodeMetric(group, node, `${c}/Enabled`, on)
+            : writeMetric(group, node, c, 'Enabled', on)),
         );
       });
       const cells = {
@@ -251,9 +269,9 @@ function plantCard(plant) {
       setCell(cells.state, isTripped ? 'Tripped' : isRunning ? 'Running' : isEnabled ? 'Standby' : 'Disabled',
         isTripped ? 'alarm' : 'ok', isTripped ? 'TRIP' : ' ');
       setCell(cells.load, isRunning ? formatValue(load, '%') : '—');
-      setCell(cells.suction, formatValue(suction, unit(group, node, c, 'SuctionPressure')),
+      setCell(cells.suction, formatValue(suction, unit(group, node, ...where(c, 'SuctionPressure'))),
         isRunning ? low(suction, limits?.low_suction_bar) : 'ok', '', bad(c, 'SuctionPressure'));
-      setCell(cells.discharge, formatValue(discharge, unit(group, node, c, 'DischargePressure')),
+      setCell(cells.discharge, formatValue(discharge, unit(group, node, ...where(c, 'DischargePressure'))),
         high(discharge, limits?.condenser_high_pressure_bar), '', bad(c, 'DischargePressure'));
       setCell(cells.temp, formatValue(temp, '°C'), high(temp, limits?.discharge_temperature_c), '',
         bad(c, 'DischargeTemperature'));
