@@ -368,7 +368,10 @@ function nodesTable() {
 function render() {
   scheduled = false;
   const list = plants();
-  const shape = list.map((p) => `${p.group}/${p.node}:${p.devices.join(',')}`).join(';');
+  // Template instances count as structure too: they appear with the node's metrics.
+  const shape = list.map((p) =>
+    `${p.group}/${p.node}:${p.devices.join(',')}:${instances(p.group, p.node, 'Compressor').sort().join(',')}`,
+  ).join(';');
   if (shape !== structure) {
     structure = shape;
     cards.clear();

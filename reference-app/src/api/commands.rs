@@ -144,7 +144,7 @@ impl Commands for HostCommands {
         );
         let datatype = self
             .handle
-            .inspect(move |host| host.metric(&g, &n, d.as_ref(), &name).map(|m| m.datatype))
+            .inspect(move |host| host.writable_datatype(&g, &n, d.as_ref(), &name))
             .await
             .map_err(|e| {
                 ApiError::unavailable(format!("the host application is not running: {e}"))

@@ -187,3 +187,16 @@ fn member_writes_by_path() {
         Err(crate::session::host::CommandError::UnknownMetric { .. })
     ));
 }
+
+/// The datatype a write takes: a metric's, or a template member's by path.
+#[test]
+fn writable_datatypes_of_members_by_path() {
+    let mut host = online(config());
+    host.handle_publish(t(1), NBIRTH, &nbirth_with_motor(T0, "Motor"));
+    let dt = |name: &str| host.writable_datatype(&g(), &e(), None, name);
+    assert_eq!(dt("M1/Speed"), Some(DataType::Double));
+    assert_eq!(dt("M1/Running"), Some(DataType::Boolean));
+    assert_eq!(dt("M1"), Some(DataType::Template));
+    assert_eq!(dt("M1/Torque"), None);
+    assert_eq!(dt("Motor"), None, "a definition is not writable");
+}
