@@ -137,6 +137,9 @@ pub struct Options {
     /// Simulated seconds per real second.
     #[arg(long, global = true, env = "ICEPLANT_SIM_SPEED")]
     pub speed: Option<f64>,
+    /// Simulate the ice plant's compressors as instances of a `Compressor` template (UDT).
+    #[arg(long, global = true)]
+    pub templates: bool,
     /// The host application id.
     #[arg(long, global = true, env = "ICEPLANT_HOST_ID")]
     pub host_id: Option<String>,
@@ -206,6 +209,9 @@ impl Options {
         set_opt(&mut sim.config, self.sim_config.clone());
         set(&mut sim.seed, self.seed);
         set(&mut sim.speed, self.speed);
+        if self.templates {
+            sim.templates = true;
+        }
         set(&mut config.api.addr, self.api_addr);
         set_opt(&mut config.api.token, self.api_token.clone());
         if !self.api_allowed_hosts.is_empty() {
@@ -260,9 +266,11 @@ mod tests {
             "A,B",
             "--api-addr",
             "127.0.0.1:9000",
+            "--templates",
         ])
         .unwrap();
         let config = cli.options.resolve().unwrap();
+        assert!(config.sim.templates);
         assert!(!config.mqtt.embedded());
         assert_eq!(config.storage.database_url(), "mysql://root@127.0.0.1/test");
         assert!(!config.sim.enabled);

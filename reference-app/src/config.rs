@@ -78,6 +78,9 @@ pub struct SimSection {
     pub seed: u64,
     /// Simulated seconds per real second (1 = real time).
     pub speed: f64,
+    /// Publish every simulated ice plant's compressors as instances of a `Compressor`
+    /// template (UDT) defined in the NBIRTH (`templates = true` on each `[[plant]]`).
+    pub templates: bool,
 }
 
 impl Default for SimSection {
@@ -87,6 +90,7 @@ impl Default for SimSection {
             config: None,
             seed: 1,
             speed: 1.0,
+            templates: false,
         }
     }
 }

@@ -66,6 +66,27 @@ pub(crate) enum LiveEvent {
     },
 }
 
+/// The members of a template value as values of their own, named by path (`Motor1/Speed`,
+/// recursively), as the store keeps them: the dashboard reads members like flat metrics.
+fn members(parent: &LiveValue, out: &mut Vec<LiveValue>) {
+    let Some(Value::Template(t)) = &parent.value else {
+        return;
+    };
+    for m in &t.metrics {
+        let Some(name) = &m.name else {
+            continue;
+        };
+        let live = LiveValue {
+            name: format!("{}/{name}", parent.name),
+            timestamp_ms: m.timestamp.or(parent.timestamp_ms),
+            value: if m.is_null { None } else { m.value.clone() },
+            quality: parent.quality,
+        };
+        members(&live, out);
+        out.push(live);
+    }
+}
+
 /// The live event of a host event, if it has one.
 pub(crate) fn of(event: &HostEvent) -> Option<LiveEvent> {
     Some(match event {
@@ -81,15 +102,20 @@ pub(crate) fn of(event: &HostEvent) -> Option<LiveEvent> {
             node: node.to_string(),
             device: device.as_ref().map(ToString::to_string),
             message_type: message_type.to_string(),
-            values: metrics
-                .iter()
-                .map(|u| LiveValue {
-                    name: u.name().to_owned(),
-                    timestamp_ms: u.timestamp(),
-                    value: u.value().cloned(),
-                    quality: u.quality().code(),
-                })
-                .collect(),
+            values: {
+                let mut values = Vec::with_capacity(metrics.len());
+                for u in metrics {
+                    let live = LiveValue {
+                        name: u.name().to_owned(),
+                        timestamp_ms: u.timestamp(),
+                        value: u.value().cloned(),
+                        quality: u.quality().code(),
+                    };
+                    members(&live, &mut values);
+                    values.push(live);
+                }
+                values
+            },
         },
         HostEvent::NodeOnline {
             group, node, at, ..
@@ -163,4 +189,42 @@ pub(crate) fn of(event: &HostEvent) -> Option<LiveEvent> {
 /// A new broadcast channel for live events.
 pub(crate) fn channel() -> broadcast::Sender<LiveEvent> {
     broadcast::channel(CAPACITY).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sparkplug_b::{Metric, Template};
+
+    /// Template members reach the live stream by path, as the store keeps them.
+    #[test]
+    fn template_members_are_values_by_path() {
+        let inner = Template::instance("Drive", vec![Metric::new("On", true)]);
+        let parent = LiveValue {
+            name: "Compressor1".into(),
+            timestamp_ms: Some(5),
+            value: Some(Value::Template(Box::new(Template::instance(
+                "Compressor",
+                vec![
+                    Metric::new("SuctionPressure", 1.5).with_timestamp(4),
+                    Metric::new("Drive", inner),
+                ],
+            )))),
+            quality: 0,
+        };
+        let mut out = Vec::new();
+        members(&parent, &mut out);
+        let names: Vec<(&str, Option<u64>, i32)> = out
+            .iter()
+            .map(|v| (v.name.as_str(), v.timestamp_ms, v.quality))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Compressor1/SuctionPressure", Some(4), 0),
+                ("Compressor1/Drive/On", Some(5), 0),
+                ("Compressor1/Drive", Some(5), 0)
+            ]
+        );
+    }
 }

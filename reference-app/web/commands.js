@@ -66,6 +66,11 @@ export function writeMetric(group, node, device, metric, value) {
   return post(['nodes', group, node, 'devices', device, 'write'], { metric, value });
 }
 
+/** NCMD writing `value` to a node metric, or to a template member by its path (`Compressor1/Enabled`). */
+export function writeNodeMetric(group, node, metric, value) {
+  return post(['nodes', group, node, 'write'], { metric, value });
+}
+
 /** Binds the dialog and the toast of the page. */
 export function initCommands(dialogElement, toastElement) {
   dialog = dialogElement;

@@ -23,6 +23,13 @@ export const key = (group, node, device, metric) => `${group}/${node}/${device |
 export const value = (group, node, device, metric) =>
   model.values.get(key(group, node, device, metric))?.value;
 
+/** Sparkplug quality code of BAD (the `Quality` property, SPARKPLUG.md 3.6). */
+export const BAD = 0;
+
+/** Whether a metric's latest value came with quality BAD (a failed sensor). */
+export const isBad = (group, node, device, metric) =>
+  model.values.get(key(group, node, device, metric))?.quality === BAD;
+
 export const unit = (group, node, device, metric) =>
   model.units.get(key(group, node, device, metric)) || '';
 

@@ -2,9 +2,9 @@
 // limits, its commands, and the table of every edge node and device with its state.
 
 import { get } from './api.js';
-import { confirmAndRun, requestRebirth, writeMetric } from './commands.js';
+import { confirmAndRun, requestRebirth, writeMetric, writeNodeMetric } from './commands.js';
 import { el, formatTime, formatValue, sourceName } from './format.js';
-import { model, subscribe, unit, value } from './live.js';
+import { isBad, key, model, subscribe, unit, value } from './live.js';
 
 let limits = null;
 const root = { plants: null, nodes: null };
@@ -25,6 +25,19 @@ function plants() {
   return [...model.nodes.values()]
     .filter((n) => (byNode.get(`${n.group}/${n.node}`) || []).includes('BrineTank'))
     .map((n) => ({ ...n, devices: byNode.get(`${n.group}/${n.node}`) }));
+}
+
+/** Template instances `PrefixN` among a node's metrics (a simulator run with `--templates`
+ * publishes its compressors as instances of a `Compressor` UDT, their members by path). */
+function instances(group, node, prefix) {
+  const start = key(group, node, null, '');
+  const found = new Set();
+  for (const k of model.values.keys()) {
+    if (!k.startsWith(start)) continue;
+    const m = new RegExp(`^(${prefix}\\d+)/`).exec(k.slice(start.length));
+    if (m) found.add(m[1]);
+  }
+  return [...found];
 }
 
 const numbered = (devices, prefix) =>
@@ -53,8 +66,13 @@ const worst = (...levels) =>
 
 const FLAG = { ok: '', warn: 'near limit', alarm: 'ALARM' };
 
-/** Sets a value cell: its text, its level class and the level in words (not colour alone). */
-function setCell(cell, text, level = 'ok', note = '') {
+/** Sets a value cell: its text, its level class and the level in words (not colour alone).
+ * `bad`: the value came with quality BAD (a failed sensor), shown as BAD whatever its level. */
+function setCell(cell, text, level = 'ok', note = '', bad = false) {
+  if (bad) {
+    level = 'alarm';
+    note = 'BAD';
+  }
   cell.querySelector('.v').textContent = text;
   const flag = cell.querySelector('.flag');
   flag.textContent = note || FLAG[level];
@@ -100,9 +118,13 @@ async function refreshDayStart(plant) {
 function plantCard(plant) {
   const { group, node } = plant;
   const title = idFor('plant', group, node);
-  const compressors = numbered(plant.devices, 'Compressor');
+  // Compressors are devices, or template instances (node metrics) whose members go by path.
+  const udts = new Set(instances(group, node, 'Compressor').filter((c) => !plant.devices.includes(c)));
+  const compressors = numbered([...plant.devices, ...udts], 'Compressor');
   const detectors = numbered(plant.devices, 'Ammonia');
-  const v = (device, metric) => value(group, node, device, metric);
+  const where = (device, metric) => (udts.has(device) ? [null, `${device}/${metric}`] : [device, metric]);
+  const v = (device, metric) => value(group, node, ...where(device, metric));
+  const bad = (device, metric) => isBad(group, node, ...where(device, metric));
 
   const state = el('span', { class: 'badge' });
   const kpis = {
@@ -133,7 +155,9 @@ function plantCard(plant) {
         confirmAndRun(
           `${on ? 'Enable' : 'Disable'} ${c} of ${group}/${node}?`,
           `${c} ${on ? 'enabled' : 'disabled'}`,
-          () => writeMetric(group, node, c, 'Enabled', on),
+          () => (udts.has(c)
+            ? writeNodeMetric(group, node, `${c}/Enabled`, on)
+            : writeMetric(group, node, c, 'Enabled', on)),
         );
       });
       const cells = {
@@ -211,7 +235,8 @@ function plantCard(plant) {
     const sp = v('BrineTank', 'Setpoint/Temperature');
     const brine = v('BrineTank', 'Temperature');
     setCell(kpis.brine, formatValue(brine, unit(group, node, 'BrineTank', 'Temperature') || '°C'),
-      high(brine, limits?.brine_high_above_setpoint_k, typeof sp === 'number' ? sp : limits?.default_brine_setpoint_c));
+      high(brine, limits?.brine_high_above_setpoint_k, typeof sp === 'number' ? sp : limits?.default_brine_setpoint_c),
+      '', bad('BrineTank', 'Temperature'));
     kpis.brine.querySelector('.sub').textContent = `setpoint ${formatValue(sp, '°C')}`;
     if (!setpointEdited && document.activeElement !== setpointInput && typeof sp === 'number') {
       setpointInput.value = String(sp);
@@ -244,11 +269,12 @@ function plantCard(plant) {
       setCell(cells.state, isTripped ? 'Tripped' : isRunning ? 'Running' : isEnabled ? 'Standby' : 'Disabled',
         isTripped ? 'alarm' : 'ok', isTripped ? 'TRIP' : ' ');
       setCell(cells.load, isRunning ? formatValue(load, '%') : '—');
-      setCell(cells.suction, formatValue(suction, unit(group, node, c, 'SuctionPressure')),
-        isRunning ? low(suction, limits?.low_suction_bar) : 'ok');
-      setCell(cells.discharge, formatValue(discharge, unit(group, node, c, 'DischargePressure')),
-        high(discharge, limits?.condenser_high_pressure_bar));
-      setCell(cells.temp, formatValue(temp, '°C'), high(temp, limits?.discharge_temperature_c));
+      setCell(cells.suction, formatValue(suction, unit(group, node, ...where(c, 'SuctionPressure'))),
+        isRunning ? low(suction, limits?.low_suction_bar) : 'ok', '', bad(c, 'SuctionPressure'));
+      setCell(cells.discharge, formatValue(discharge, unit(group, node, ...where(c, 'DischargePressure'))),
+        high(discharge, limits?.condenser_high_pressure_bar), '', bad(c, 'DischargePressure'));
+      setCell(cells.temp, formatValue(temp, '°C'), high(temp, limits?.discharge_temperature_c), '',
+        bad(c, 'DischargeTemperature'));
     }
     setCell(kpis.running, `${running} / ${compressors.length}`, tripped ? 'alarm' : 'ok',
       tripped ? `${tripped} tripped` : '');
@@ -272,13 +298,15 @@ function plantCard(plant) {
       else if (ppm > limits.ammonia_shutoff_ppm.raise) note = 'LIQUID SHUT-OFF';
       if (note) ammoniaLevel = 'alarm';
     }
-    setCell(kpis.ammonia, formatValue(ppm, 'ppm'), ammoniaLevel, note);
+    setCell(kpis.ammonia, formatValue(ppm, 'ppm'), ammoniaLevel, note,
+      detectors.some((d) => bad(d, 'Concentration')));
     kpis.ammonia.querySelector('.sub').textContent = `highest of ${detectors.length} detectors`;
 
     const kw = v('PowerMeter', 'ActivePower');
     const volts = v('PowerMeter', 'Voltage');
     const voltLevel = low(volts, limits?.undervoltage_fraction, limits?.nominal_voltage_v ?? 230);
-    setCell(kpis.power, formatValue(kw, 'kW'), voltLevel, voltLevel === 'alarm' ? 'UNDERVOLTAGE' : '');
+    setCell(kpis.power, formatValue(kw, 'kW'), voltLevel, voltLevel === 'alarm' ? 'UNDERVOLTAGE' : '',
+      bad('PowerMeter', 'ActivePower'));
     kpis.power.querySelector('.sub').textContent = `${formatValue(volts, 'V')}, PF ${formatValue(v('PowerMeter', 'PowerFactor'))}`;
 
     const tonnes = v('CanGrid', 'TonnesHarvested');
@@ -340,7 +368,10 @@ function nodesTable() {
 function render() {
   scheduled = false;
   const list = plants();
-  const shape = list.map((p) => `${p.group}/${p.node}:${p.devices.join(',')}`).join(';');
+  // Template instances count as structure too: they appear with the node's metrics.
+  const shape = list.map((p) =>
+    `${p.group}/${p.node}:${p.devices.join(',')}:${instances(p.group, p.node, 'Compressor').sort().join(',')}`,
+  ).join(';');
   if (shape !== structure) {
     structure = shape;
     cards.clear();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use sparkplug_b::session::host::{DeviceOfflineCause, MetricUpdate, RebirthReason};
 use sparkplug_b::session::{BdSeq, HostEvent};
 use sparkplug_b::topic::MessageType;
-use sparkplug_b::{DataType, Metric, Quality, Value};
+use sparkplug_b::{DataType, Metric, Quality, TemplateCatalog, Value};
 
 use crate::record::{
     AcceptanceWindow, Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source,
@@ -84,6 +84,7 @@ struct ViolationTally {
 /// | `RebirthRequested` | an [`EventKind::RebirthRequested`] event |
 /// | `Violation` | an [`EventKind::Violation`] event, its id prefixed `tck-id-`: the first of each rule and source in a window of [`VIOLATION_WINDOW_MS`], then one summary with the count of the rest |
 /// | `DuplicateNodeBirth` | a violation of `tck-id-topic-structure-namespace-unique-edge-node-descriptor`, summed up the same way |
+/// | `NodeTemplates` | nothing of its own: the definitions go with the NBIRTH's [`Birth`] (`templates`) |
 /// | anything else (STATE, suppressed rebirths, stale NDEATHs) | nothing |
 ///
 /// Choices the Sparkplug specification leaves to the host:
@@ -134,6 +135,9 @@ pub struct RecordBuilder {
     window: AcceptanceWindow,
     /// Violations being summed up, by source and rule.
     violations: HashMap<(Option<Arc<Source>>, String), ViolationTally>,
+    /// The template definitions of an NBIRTH ([`HostEvent::NodeTemplates`]), until its
+    /// `Metrics` event makes the birth record that carries them.
+    pending_templates: HashMap<Arc<Source>, Arc<TemplateCatalog>>,
     /// The latest host time seen, for events that carry none.
     last_time_ms: i64,
     stats: BuilderStats,
@@ -220,12 +224,18 @@ impl RecordBuilder {
                             properties: update.properties().cloned(),
                         })
                         .collect();
+                    let templates = if *message_type == MessageType::NBirth {
+                        self.pending_templates.remove(&source).unwrap_or_default()
+                    } else {
+                        Arc::default()
+                    };
                     batch.push(Record::Birth(Birth {
                         source: Arc::clone(&source),
                         bd_seq: ctx.bd_seq,
                         timestamp_ms: ctx.default_ts,
                         received_at_ms,
                         metrics,
+                        templates,
                     }));
                     self.stats.births += 1;
                 }
@@ -324,6 +334,15 @@ impl RecordBuilder {
                     // Requests to nodes never born (junk ids) are summed up like violations.
                     None => self.violation(batch, None, REBIRTH_KEY.to_owned(), reason, at),
                 }
+            }
+            HostEvent::NodeTemplates {
+                group,
+                node,
+                templates,
+                ..
+            } => {
+                let source = self.source(group.as_str(), node.as_str(), None);
+                self.pending_templates.insert(source, Arc::clone(templates));
             }
             HostEvent::Violation {
                 group,
@@ -864,5 +883,58 @@ mod tests {
             &names_interned,
             &batch.samples().nth(2).unwrap().metric
         ));
+    }
+
+    /// tck-id-payloads-template-definition-nbirth-only: a Tahu-style NBIRTH with a `Motor`
+    /// definition and an instance M1, through a real host: the definition's members are not
+    /// stored as node metrics (`Motor/Speed` with the definition's default as if it were a
+    /// reading); the instance and its members are, by path.
+    #[test]
+    fn template_definitions_are_not_samples() {
+        use sparkplug_b::session::host::{HostApplication, HostConfig};
+        use sparkplug_b::topic::HostId;
+        use sparkplug_b::{Parameter, Payload, Template};
+        let mut host = HostApplication::new(HostConfig::new(HostId::new("h").unwrap()));
+        host.connect(Timestamp::from_millis(0));
+        host.handle_connected(Timestamp::from_millis(0));
+        let def = Template::definition(vec![
+            Metric::new("Speed", 0.0),
+            Metric::new("Running", false),
+        ])
+        .with_parameter(Parameter::new("Rated", 1500u32))
+        .with_version("3");
+        let m1 = Template::instance(
+            "Motor",
+            vec![Metric::new("Speed", 812.5), Metric::new("Running", true)],
+        );
+        let ts = 1_700_000_000_000;
+        let nbirth = Payload::new(ts)
+            .with_seq(0)
+            .with_metric(Metric::new("bdSeq", 0i64).with_timestamp(ts))
+            .with_metric(Metric::new("Node Control/Rebirth", false).with_timestamp(ts))
+            .with_metric(Metric::new("Motor", def).with_timestamp(ts))
+            .with_metric(Metric::new("M1", m1).with_timestamp(ts));
+        host.handle_publish(
+            Timestamp::from_millis(ts + 1),
+            "spBv1.0/Plant/NBIRTH/N1",
+            &nbirth.encode_to_vec().unwrap(),
+        );
+        let mut b = RecordBuilder::new();
+        let mut batch = Batch::new();
+        while let Some(event) = host.poll_event() {
+            b.push_event(&event, &mut batch);
+        }
+        let names: Vec<&str> = batch.samples().map(|s| &*s.metric).collect();
+        assert!(!names.iter().any(|n| n.starts_with("Motor")), "{names:?}");
+        assert!(
+            names.contains(&"M1/Speed") && names.contains(&"M1/Running"),
+            "{names:?}"
+        );
+        // The definition is the node's template catalogue, with the birth certificate.
+        let birth = batch.births().next().expect("the NBIRTH's record");
+        let motor = birth.templates.get("Motor").expect("the definition");
+        assert_eq!(motor.version.as_deref(), Some("3"));
+        assert_eq!(motor.parameters[0].value, Some(Value::UInt32(1500)));
+        assert!(!birth.metrics.iter().any(|m| &*m.metric == "Motor"));
     }
 }

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sparkplug_b::{DataType, PropertySet, Quality, Value};
+use sparkplug_b::{DataType, PropertySet, Quality, TemplateCatalog, Value};
 
 /// How far a sample's metric time may be from the time the host received it for the sample
 /// to count as current (docs/STORAGE.md, "Acceptance window"). A sample outside the window is
@@ -174,6 +174,10 @@ pub struct Birth {
     pub received_at_ms: i64,
     /// Every metric the birth declared, in birth order.
     pub metrics: Vec<CatalogueEntry>,
+    /// An NBIRTH's template definitions (UDTs: members, parameters and their defaults,
+    /// version): the node's template catalogue. Definitions are types, not metrics, so they
+    /// are not among `metrics` and give no samples. Empty for a DBIRTH.
+    pub templates: Arc<TemplateCatalog>,
 }
 
 /// What happened to a node or device, or what went wrong on the wire.

@@ -145,11 +145,17 @@ impl AliasTable {
         AliasTable::default()
     }
 
-    /// The table of a birth payload.
+    /// The table of a birth payload. Template definitions (NBIRTH metrics whose value is a
+    /// template with `is_definition = true`) are not in it: a definition is a type, not a
+    /// metric a data or command message can address (see
+    /// [`TemplateCatalog`](crate::TemplateCatalog)).
     pub fn from_birth(birth: &Payload) -> Result<Self, BirthError> {
         let mut table = AliasTable::new();
         table.metrics.reserve(birth.metrics.len());
         for (index, metric) in birth.metrics.iter().enumerate() {
+            if crate::template::is_definition(metric) {
+                continue;
+            }
             let name = metric
                 .name
                 .clone()

@@ -275,7 +275,28 @@ fn encode_dataset(
     for dt in &ds.types {
         w.uint64(3, dt.code().into());
     }
-    for row in &ds.rows {
+    for (r, row) in ds.rows.iter().enumerate() {
+        // Every cell in its column's type and a cell for every column, checked before anything
+        // of the row is written (SPARKPLUG.md 3.4).
+        if row.len() != ds.types.len() {
+            return Err(EncodeError::DataSetRowWidth {
+                row: r,
+                expected: ds.types.len(),
+                found: row.len(),
+            });
+        }
+        for (c, (cell, expected)) in row.iter().zip(&ds.types).enumerate() {
+            // A column of no basic type (an unknown code, decoded) has no field to hold to.
+            let found = cell.as_ref().map(Value::data_type);
+            if let Some(found) = found.filter(|f| f != expected && expected.is_basic()) {
+                return Err(EncodeError::DataSetCellType {
+                    row: r,
+                    column: c,
+                    expected: *expected,
+                    found,
+                });
+            }
+        }
         w.message(4, |w| {
             for cell in row {
                 w.message(1, |w| {
@@ -393,6 +414,41 @@ mod tests {
                 place: "DataSet cell"
             })
         );
+    }
+
+    /// tck-id-payloads-template-dataset-value, SPARKPLUG.md 3.4: a cell travels in its column's
+    /// field, so a cell of another type than its column (an Int64 in an Int32 column, which
+    /// used to land in `long_value` where a reader of the column looks in `int_value`) and a
+    /// row of the wrong width are refused before anything is written.
+    #[test]
+    fn dataset_cells_match_their_columns() {
+        let ds = DataSet::new([("a", DataType::Int32), ("b", DataType::String)]).with_row(vec![
+            Some(Value::Int64(-1)),
+            Some(Value::String("x".into())),
+        ]);
+        assert_eq!(
+            encode(&Payload::default().with_metric(Metric::new("ds", ds))),
+            Err(EncodeError::DataSetCellType {
+                row: 0,
+                column: 0,
+                expected: DataType::Int32,
+                found: DataType::Int64
+            })
+        );
+        let narrow =
+            DataSet::new([("a", DataType::Int32), ("b", DataType::String)]).with_row(vec![None]);
+        assert_eq!(
+            encode(&Payload::default().with_metric(Metric::new("ds", narrow))),
+            Err(EncodeError::DataSetRowWidth {
+                row: 0,
+                expected: 2,
+                found: 1
+            })
+        );
+        // Null cells (no value) are fine in any column.
+        let ok = DataSet::new([("a", DataType::Int32), ("b", DataType::String)])
+            .with_row(vec![Some(Value::Int32(-1)), None]);
+        assert!(encode(&Payload::default().with_metric(Metric::new("ds", ok))).is_ok());
     }
 
     /// SPARKPLUG.md 3.2: the UInt32 switch applies wherever a UInt32 travels.

@@ -120,6 +120,30 @@ pub enum EncodeError {
         /// Where it was put: "metric", "property value", "template parameter", "DataSet cell".
         place: &'static str,
     },
+    /// A DataSet cell's value is not of its column's declared type: it would travel in the
+    /// field of its own type, where a reader of the column's type does not look (an Int64 in
+    /// an Int32 column lands in `long_value`; `tck-id-payloads-template-dataset-value`).
+    #[error("DataSet row {row}, column {column}: the column is {expected} but the cell is {found}")]
+    DataSetCellType {
+        /// The row index.
+        row: usize,
+        /// The column index.
+        column: usize,
+        /// The column's type.
+        expected: DataType,
+        /// The cell's type.
+        found: DataType,
+    },
+    /// A DataSet row has more or fewer cells than the DataSet has column types.
+    #[error("DataSet row {row} has {found} cells for {expected} columns")]
+    DataSetRowWidth {
+        /// The row index.
+        row: usize,
+        /// The number of column types.
+        expected: usize,
+        /// The number of cells in the row.
+        found: usize,
+    },
     /// A StringArray element contains NUL, which is the element terminator on the wire.
     #[error("a StringArray element contains a NUL byte, the terminator on the wire")]
     NulInStringArray,

@@ -89,8 +89,10 @@ pub use metadata::MetaData;
 pub use metric::Metric;
 pub use payload::Payload;
 pub use property::{PropertySet, PropertyValue, Quality};
-pub use template::{Parameter, Template};
-pub use validate::validate;
+pub use template::{
+    Parameter, Template, TemplateCatalog, TemplateDefinitionError, TemplateInstanceError,
+};
+pub use validate::{validate, validate_with_templates};
 pub use value::Value;
 
 // The README's example is compiled and run with the doc tests.

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use crate::property::QUALITY;
 use crate::topic::MessageType;
 use crate::{
-    DataSet, DataType, Metric, MetricView, Payload, PropertySet, Quality, Template, Value, ValueRef,
+    DataSet, DataType, Metric, MetricView, Payload, PropertySet, Quality, Template,
+    TemplateCatalog, TemplateInstanceError, Value, ValueRef,
 };
 
 /// The name of the birth/death sequence metric.
@@ -85,6 +86,18 @@ pub enum Rule {
     TemplateParameterType,
     /// A template parameter has no value.
     TemplateParameterValue,
+    /// A template instance in NBIRTH or DBIRTH refers to a template the NBIRTH does not define.
+    TemplateUndefined,
+    /// A template instance has a member its definition does not list.
+    TemplateUnknownMember,
+    /// A template instance in a birth lacks a member of its definition.
+    TemplateMissingMember,
+    /// A template member's datatype or value is not the definition's.
+    TemplateMemberType,
+    /// A template instance has a parameter its definition does not list, or of another type.
+    TemplateInstanceParameter,
+    /// Two metrics of one birth have names that differ only by case (a recommendation).
+    MetricNameCase,
     /// `num_of_columns` differs from the number of column names.
     DataSetColumnCount,
     /// `columns` and `types` differ in length.
@@ -138,6 +151,12 @@ impl Rule {
             Rule::TemplateParameterTypeMissing => "payloads-template-parameter-type-req",
             Rule::TemplateParameterType => "payloads-template-parameter-type-value",
             Rule::TemplateParameterValue => "payloads-template-parameter-value",
+            Rule::TemplateUndefined => "payloads-template-definition-nbirth",
+            Rule::TemplateUnknownMember => "payloads-template-instance-members",
+            Rule::TemplateMissingMember => "payloads-template-instance-members-birth",
+            Rule::TemplateMemberType => "payloads-template-definition-members",
+            Rule::TemplateInstanceParameter => "payloads-template-definition-parameters",
+            Rule::MetricNameCase => "case-sensitivity-metric-names",
             Rule::DataSetColumnCount => "payloads-dataset-column-size",
             Rule::DataSetTypesCount => "payloads-dataset-column-num-headers",
             Rule::DataSetColumnType => "payloads-dataset-types-value",
@@ -170,7 +189,7 @@ impl Rule {
 
     /// Whether the spec says SHOULD (a recommendation) rather than MUST.
     pub const fn is_recommendation(self) -> bool {
-        matches!(self, Rule::DatatypeInData)
+        matches!(self, Rule::DatatypeInData | Rule::MetricNameCase)
     }
 }
 
@@ -240,9 +259,51 @@ impl ValidationError {
 /// assert_eq!(err.violations[0].rule, Rule::SeqMissing);
 /// ```
 pub fn validate(message_type: MessageType, payload: &Payload) -> Result<(), ValidationError> {
+    validate_in(message_type, payload, None)
+}
+
+/// [`validate`], with the template definitions of the node's NBIRTH: every template instance
+/// of a DBIRTH, NDATA or DDATA is then checked against its definition too (defined, only its
+/// members, all of them in a birth, their datatypes, its parameters and their types). An
+/// NBIRTH is always checked against the definitions it carries itself, whatever `templates`
+/// holds.
+///
+/// ```
+/// use sparkplug_b::topic::MessageType;
+/// use sparkplug_b::validate::{validate_with_templates, Rule};
+/// use sparkplug_b::{Metric, Payload, Template, TemplateCatalog};
+///
+/// let dbirth = Payload::new(1).with_seq(1).with_metric(
+///     Metric::new("Pump1", Template::instance("Pump", vec![])).with_timestamp(1),
+/// );
+/// let err = validate_with_templates(MessageType::DBirth, &dbirth, &TemplateCatalog::new())
+///     .unwrap_err();
+/// assert_eq!(err.violations[0].rule, Rule::TemplateUndefined);
+/// ```
+pub fn validate_with_templates(
+    message_type: MessageType,
+    payload: &Payload,
+    templates: &TemplateCatalog,
+) -> Result<(), ValidationError> {
+    validate_in(message_type, payload, Some(templates))
+}
+
+fn validate_in(
+    message_type: MessageType,
+    payload: &Payload,
+    templates: Option<&TemplateCatalog>,
+) -> Result<(), ValidationError> {
+    let own;
+    let templates = if message_type == MessageType::NBirth {
+        own = TemplateCatalog::from_birth(payload);
+        Some(&own)
+    } else {
+        templates
+    };
     let mut v = Validator {
         out: Vec::new(),
         message_type,
+        templates,
     };
     v.payload(payload);
     if v.out.is_empty() {
@@ -267,6 +328,7 @@ pub(crate) fn check_data_metric(
     message_type: MessageType,
     index: usize,
     metric: &Metric,
+    templates: Option<&TemplateCatalog>,
     out: &mut Vec<Violation>,
 ) {
     let data = matches!(message_type, MessageType::NData | MessageType::DData);
@@ -276,6 +338,7 @@ pub(crate) fn check_data_metric(
     let mut v = Validator {
         out: core::mem::take(out),
         message_type,
+        templates,
     };
     v.metric(metric, &At::Index(&At::Payload, "metrics", index), true);
     *out = v.out;
@@ -343,12 +406,14 @@ impl fmt::Display for At<'_> {
     }
 }
 
-struct Validator {
+struct Validator<'t> {
     out: Vec<Violation>,
     message_type: MessageType,
+    /// The node's template definitions, when known: instances are checked against them.
+    templates: Option<&'t TemplateCatalog>,
 }
 
-impl Validator {
+impl Validator<'_> {
     fn push(&mut self, rule: Rule, at: &At<'_>) {
         self.out.push(Violation {
             rule,
@@ -390,6 +455,7 @@ impl Validator {
         }
         if self.is_birth() {
             self.unique_aliases(p);
+            self.case_distinct_names(p);
         }
         for (i, m) in p.metrics.iter().enumerate() {
             self.metric(m, &At::Index(&At::Payload, "metrics", i), true);
@@ -443,6 +509,26 @@ impl Validator {
             if let Some(alias) = m.alias {
                 if seen.insert(alias, i).is_some() {
                     self.push(Rule::AliasNotUnique, &At::Index(&At::Payload, "metrics", i));
+                }
+            }
+        }
+    }
+
+    /// `tck-id-case-sensitivity-metric-names`: names that collide when lower-cased.
+    fn case_distinct_names(&mut self, p: &Payload) {
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for (i, m) in p.metrics.iter().enumerate() {
+            let Some(name) = m.name.as_deref() else {
+                continue;
+            };
+            let lower = name.to_lowercase();
+            match seen.get(lower.as_str()) {
+                Some(first) if *first != name => {
+                    self.push(Rule::MetricNameCase, &At::Index(&At::Payload, "metrics", i));
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(lower, name);
                 }
             }
         }
@@ -505,6 +591,11 @@ impl Validator {
             Some(false) => {
                 if t.template_ref.is_none() {
                     self.push(Rule::TemplateInstanceRef, at);
+                } else if let Some(templates) = self.templates {
+                    let complete = self.is_birth();
+                    if let Err(e) = templates.check_instance_shallow(t, complete) {
+                        self.push(instance_rule(&e), at);
+                    }
                 }
             }
         }
@@ -571,6 +662,21 @@ impl Validator {
                 _ => {}
             }
         }
+    }
+}
+
+/// The rule an instance that does not match its definition breaks.
+fn instance_rule(e: &TemplateInstanceError) -> Rule {
+    use TemplateInstanceError as E;
+    match e {
+        E::Undefined(_) => Rule::TemplateUndefined,
+        E::MissingMember { .. } => Rule::TemplateMissingMember,
+        E::MemberType { .. } => Rule::TemplateMemberType,
+        E::UnknownParameter { .. } | E::ParameterType { .. } => Rule::TemplateInstanceParameter,
+        E::NotAnInstance => Rule::TemplateDefinitionOutsideNBirth,
+        E::NoTemplateRef => Rule::TemplateInstanceRef,
+        // Unnamed members, unknown members; nested members are visited by the validator.
+        _ => Rule::TemplateUnknownMember,
     }
 }
 
@@ -792,7 +898,7 @@ mod tests {
             let whole = validate(message_type, &payload).map_or_else(|e| e.violations, |()| vec![]);
             let mut one_by_one = Vec::new();
             for (i, m) in payload.metrics.iter().enumerate() {
-                check_data_metric(message_type, i, m, &mut one_by_one);
+                check_data_metric(message_type, i, m, None, &mut one_by_one);
                 clean += usize::from(is_plain_data_metric(m));
             }
             assert_eq!(one_by_one, whole, "{message_type}");
@@ -914,5 +1020,143 @@ mod tests {
                 .with_properties(wrong),
         );
         assert_eq!(rules(MessageType::NBirth, &p), [Rule::QualityType]);
+    }
+
+    fn motor_definition() -> Template {
+        Template::definition(vec![
+            Metric::new("Speed", 0.0),
+            Metric::new("Running", false),
+        ])
+        .with_parameter(Parameter::new("Rated", 1500u32))
+        .with_version("2")
+    }
+
+    fn motor(members: Vec<Metric>) -> Metric {
+        Metric::new("Motor1", Template::instance("Motor", members)).with_timestamp(1)
+    }
+
+    /// tck-id-payloads-template-definition-nbirth, tck-id-topics-nbirth-templates: an NBIRTH
+    /// instance of a template the NBIRTH does not define, at the top or nested in a member.
+    #[test]
+    fn nbirth_instances_need_their_definition_in_the_nbirth() {
+        let members = || vec![Metric::new("Speed", 1.0), Metric::new("Running", true)];
+        let p = nbirth().with_metric(motor(members()));
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::TemplateUndefined]);
+        let p = nbirth()
+            .with_metric(Metric::new("Motor", motor_definition()).with_timestamp(1))
+            .with_metric(motor(members()));
+        assert_eq!(rules(MessageType::NBirth, &p), []);
+        let nested = Template::definition(vec![Metric::new(
+            "Inner",
+            Template::instance("Pump", vec![]),
+        )]);
+        let p = nbirth().with_metric(Metric::new("Line", nested).with_timestamp(1));
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::TemplateUndefined]);
+    }
+
+    /// tck-id-payloads-template-definition-nbirth, tck-id-payloads-template-instance-members,
+    /// tck-id-payloads-template-instance-members-birth,
+    /// tck-id-payloads-template-instance-members-data, tck-id-payloads-template-definition-members,
+    /// tck-id-payloads-template-definition-parameters, tck-id-payloads-template-instance-parameters:
+    /// DBIRTH and DDATA instances checked against the NBIRTH's definitions.
+    #[test]
+    fn instances_are_checked_against_the_nbirths_definitions() {
+        let mut catalog = TemplateCatalog::new();
+        catalog.define("Motor", motor_definition()).unwrap();
+        let dbirth = |m: Metric| Payload::new(1).with_seq(1).with_metric(m);
+        let check = |t: MessageType, p: &Payload| match validate_with_templates(t, p, &catalog) {
+            Ok(()) => Vec::new(),
+            Err(e) => e.violations.into_iter().map(|v| v.rule).collect(),
+        };
+        let full = || vec![Metric::new("Speed", 1.0), Metric::new("Running", true)];
+        assert_eq!(check(MessageType::DBirth, &dbirth(motor(full()))), []);
+        // A parameter override of the right type is fine, of the wrong one is not.
+        let with_param = |p: Parameter| {
+            let mut m = motor(full());
+            if let Some(Value::Template(t)) = &mut m.value {
+                t.parameters.push(p);
+            }
+            dbirth(m)
+        };
+        assert_eq!(
+            check(
+                MessageType::DBirth,
+                &with_param(Parameter::new("Rated", 3000u32))
+            ),
+            []
+        );
+        assert_eq!(
+            check(
+                MessageType::DBirth,
+                &with_param(Parameter::new("Rated", "x"))
+            ),
+            [Rule::TemplateInstanceParameter]
+        );
+        assert_eq!(
+            check(
+                MessageType::DBirth,
+                &with_param(Parameter::new("Other", 1u32))
+            ),
+            [Rule::TemplateInstanceParameter]
+        );
+        let partial = dbirth(motor(vec![Metric::new("Speed", 1.0)]));
+        assert_eq!(
+            check(MessageType::DBirth, &partial),
+            [Rule::TemplateMissingMember]
+        );
+        let extra = dbirth(motor(
+            full()
+                .into_iter()
+                .chain([Metric::new("Torque", 1.0)])
+                .collect(),
+        ));
+        assert_eq!(
+            check(MessageType::DBirth, &extra),
+            [Rule::TemplateUnknownMember]
+        );
+        let mistyped = dbirth(motor(vec![
+            Metric::new("Speed", 1i32),
+            Metric::new("Running", true),
+        ]));
+        assert_eq!(
+            check(MessageType::DBirth, &mistyped),
+            [Rule::TemplateMemberType]
+        );
+        let mut undefined = motor(full());
+        if let Some(Value::Template(t)) = &mut undefined.value {
+            t.template_ref = Some("Pump".into());
+        }
+        assert_eq!(
+            check(MessageType::DBirth, &dbirth(undefined)),
+            [Rule::TemplateUndefined]
+        );
+        // In data, a subset of members (by name or alias) is fine.
+        let ddata = Payload::new(1).with_seq(2).with_metric(Metric {
+            name: None,
+            alias: Some(3),
+            datatype: None,
+            ..motor(vec![
+                Metric::new("Speed", 2.0).without_datatype(),
+                Metric::aliased(9, true),
+            ])
+        });
+        assert_eq!(check(MessageType::DData, &ddata), []);
+        // Without the catalogue, validate() cannot know.
+        assert_eq!(rules(MessageType::DBirth, &partial), []);
+    }
+
+    /// tck-id-case-sensitivity-metric-names: names of one birth that differ only by case (a
+    /// SHOULD NOT, so a recommendation).
+    #[test]
+    fn birth_names_differing_only_by_case() {
+        let p = nbirth().with_metric(Metric::new("temp", 1.0).with_alias(2).with_timestamp(1));
+        assert_eq!(rules(MessageType::NBirth, &p), [Rule::MetricNameCase]);
+        let err = validate(MessageType::NBirth, &p).unwrap_err();
+        assert!(!err.has_errors());
+        assert_eq!(err.violations[0].location, "metrics[3]");
+        assert_eq!(
+            Rule::MetricNameCase.tck_id(),
+            "case-sensitivity-metric-names"
+        );
     }
 }

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use sparkplug_b::session::{
     EdgeNode, EdgeNodeConfig, MetricSpec, Timestamp,
-    edge::{AddDeviceError, MetricSpecError},
+    edge::{AddDeviceError, DefineTemplateError, MetricSpecError},
 };
 use sparkplug_b::topic::{DeviceId, EdgeNodeId, GroupId, HostId, IdError};
-use sparkplug_b::{PropertySet, PropertyValue};
+use sparkplug_b::{DataType, PropertySet, PropertyValue};
 
 use crate::config::{GeneratorConfig, MetricConfig, NodeOptions, ScenarioConfig};
 use crate::csv::{self, CsvError};
@@ -51,6 +51,14 @@ pub enum BuildError {
         at: String,
         /// Why.
         source: MetricSpecError,
+    },
+    /// A template definition was refused by the edge node.
+    #[error("{at}: {source}")]
+    Template {
+        /// Where.
+        at: String,
+        /// Why.
+        source: DefineTemplateError,
     },
     /// A device was refused (a duplicate id, or one of its metrics).
     #[error("{at}: {source}")]
@@ -105,6 +113,13 @@ impl Scenario {
                 let (source, layout) = PlantSource::new(plant, node_seed, start_ms, offset);
                 let (mut edge, group, node) = edge_node(&plant.options, n, &at, &mut seen)?;
                 let t0 = Timestamp::from_millis(start_ms);
+                for (name, definition) in layout.templates {
+                    edge.define_template(t0, name, definition)
+                        .map_err(|source| BuildError::Template {
+                            at: at.clone(),
+                            source,
+                        })?;
+                }
                 metric_count += layout.node_metrics.len();
                 edge.add_node_metrics(t0, layout.node_metrics)
                     .map_err(|source| BuildError::Metric {
@@ -142,6 +157,18 @@ impl Scenario {
                 let offset = stagger(index);
                 let (mut edge, group, node) = edge_node(&generic.options, n, &at, &mut seen)?;
                 let t0 = Timestamp::from_millis(start_ms);
+                let uses_templates = generic
+                    .node_metrics
+                    .iter()
+                    .chain(&generic.metrics)
+                    .any(|m| values::parse_datatype(&m.datatype) == Ok(DataType::Template));
+                if uses_templates {
+                    edge.define_template(t0, values::SAMPLE_TEMPLATE, values::sample_definition())
+                        .map_err(|source| BuildError::Template {
+                            at: at.clone(),
+                            source,
+                        })?;
+                }
                 let mut slots = Vec::new();
                 let node_specs = specs(
                     &generic.node_metrics,

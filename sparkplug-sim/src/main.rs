@@ -35,6 +35,10 @@ struct Args {
     /// Double metrics (random walks) per device of the generic nodes.
     #[arg(long, default_value_t = 10)]
     metrics: u32,
+    /// Publish every ice plant's compressors as instances of a `Compressor` template (UDT)
+    /// defined in the NBIRTH, like `templates = true` in each `[[plant]]`.
+    #[arg(long)]
+    templates: bool,
     /// Samples per second of each metric of the added plants and generic nodes.
     #[arg(long, default_value_t = 1.0)]
     rate: f64,
@@ -72,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
         None => ScenarioConfig::default(),
     };
     add_from_flags(&mut config, &args)?;
+    apply_templates_flag(&mut config, &args);
     let start = config
         .simulation
         .start_time_ms
@@ -208,4 +213,13 @@ fn add_from_flags(config: &mut ScenarioConfig, args: &Args) -> anyhow::Result<()
     config.plants.append(&mut added.plants);
     config.nodes.append(&mut added.nodes);
     Ok(())
+}
+
+/// `--templates`: every plant publishes its compressors as template instances.
+fn apply_templates_flag(config: &mut ScenarioConfig, args: &Args) {
+    if args.templates {
+        for plant in &mut config.plants {
+            plant.templates = true;
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! One simulated edge node: its `EdgeNode` state machine, where its values come from, its
 //! connection as the simulator sees it, and the faults acting on it.
 
+use sparkplug_b::Quality::Bad;
 use sparkplug_b::Value;
 use sparkplug_b::session::{EdgeEvent, EdgeNode, Timestamp, Transmit};
 use sparkplug_b::topic::DeviceId;
@@ -51,6 +52,9 @@ pub(crate) struct SimNode {
     flap_interval_ms: u64,
     next_flap: Option<u64>,
     reconnect_delay_ms: u64,
+    /// A failed sensor: its metric (`Device/Metric`, or `None` for the first device metric)
+    /// is published BAD until the simulated ms given.
+    failed: Option<(Option<String>, u64)>,
     /// Simulated ms the generators count from.
     start_ms: u64,
     /// The wake-up time queued in the scenario's timer heap, to drop stale entries.
@@ -95,6 +99,7 @@ impl SimNode {
             flap_interval_ms: 0,
             next_flap: None,
             reconnect_delay_ms,
+            failed: None,
             start_ms,
             queued: None,
         }
@@ -165,6 +170,7 @@ impl SimNode {
     fn sample(&mut self, now: u64, out: &mut Out<'_>) {
         let stamp = self.stamp(now);
         let mut sampled = 0u64;
+        let mut failed = FailedSensor::new(self.failed.as_ref(), now);
         match &mut self.source {
             Source::Plant(p) => {
                 if p.next_due > now {
@@ -173,6 +179,12 @@ impl SimNode {
                 p.step_to(now);
                 for (target, value) in p.targets.iter().zip(p.values()) {
                     let device = target.device.and_then(|d| self.devices.get(d));
+                    if failed.hits(device, &target.name) {
+                        let _ = self
+                            .edge
+                            .set_metric_quality(stamp, device, &target.name, Bad);
+                        continue;
+                    }
                     if self
                         .edge
                         .set_metric(stamp, device, &target.name, value)
@@ -193,6 +205,11 @@ impl SimNode {
                 for slot in g.slots.iter_mut().filter(|s| s.next_due <= now) {
                     let value = slot.sample(now, start, stamp.as_millis());
                     let device = slot.device.and_then(|d| self.devices.get(d));
+                    if failed.hits(device, &slot.name) {
+                        let _ = self.edge.set_metric_quality(stamp, device, &slot.name, Bad);
+                        slot.next_due += slot.period_ms;
+                        continue;
+                    }
                     if self
                         .edge
                         .set_metric(stamp, device, &slot.name, value)
@@ -246,6 +263,9 @@ impl SimNode {
             }
             FaultKind::StoreForwardBurst { duration_s } => {
                 self.drop_connection(now, (duration_s * 1000.0) as u64, out);
+            }
+            FaultKind::FailedSensor { metric, duration_s } => {
+                self.failed = Some((metric.clone(), now + (duration_s * 1000.0) as u64));
             }
         }
         self.pump(now, out);
@@ -447,6 +467,42 @@ impl SimNode {
                 device,
                 name,
             });
+        }
+    }
+}
+
+/// Which metric a failed sensor fault hits while it lasts.
+struct FailedSensor<'a> {
+    /// `Some(None)`: the first device metric sampled; `Some(Some(m))`: the metric `m`
+    /// (`Device/Metric`, or a node metric's name).
+    target: Option<Option<&'a str>>,
+    /// Whether the first device metric was hit in this sampling.
+    taken: bool,
+}
+
+impl<'a> FailedSensor<'a> {
+    fn new(failed: Option<&'a (Option<String>, u64)>, now: u64) -> Self {
+        FailedSensor {
+            target: failed
+                .filter(|(_, until)| now < *until)
+                .map(|(m, _)| m.as_deref()),
+            taken: false,
+        }
+    }
+
+    /// Whether the metric `name` of `device` (None: the node) is the failed one.
+    fn hits(&mut self, device: Option<&DeviceId>, name: &str) -> bool {
+        match (self.target, device) {
+            (None, _) => false,
+            (Some(None), Some(_)) if !self.taken => {
+                self.taken = true;
+                true
+            }
+            (Some(None), _) => false,
+            (Some(Some(m)), Some(d)) => {
+                m.strip_prefix(d.as_str()).and_then(|r| r.strip_prefix('/')) == Some(name)
+            }
+            (Some(Some(m)), None) => m == name,
         }
     }
 }

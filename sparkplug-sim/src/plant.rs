@@ -12,12 +12,22 @@ use std::time::Duration;
 
 use plant_model::{Plant, PlantConfig, SignalValue, limits};
 use sparkplug_b::session::MetricSpec;
-use sparkplug_b::{DataType, PropertySet, PropertyValue, Value};
+use sparkplug_b::{DataType, Metric, PropertySet, PropertyValue, Template, Value};
 
 use crate::config::PlantNodeConfig;
 
 /// The device of the node metrics' signals.
 const NODE_PREFIX: &str = "Plant";
+
+/// The template (UDT) of the compressors when the plant publishes templates.
+pub(crate) const COMPRESSOR_TEMPLATE: &str = "Compressor";
+
+/// The equipment a template instance stands for, with `templates = true`.
+fn is_compressor(device: &str) -> bool {
+    device
+        .strip_prefix(COMPRESSOR_TEMPLATE)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
 
 /// Where one signal goes: node (`device: None`) or device index, and the metric name.
 #[derive(Debug, Clone)]
@@ -37,12 +47,16 @@ pub(crate) struct PlantSource {
     pub(crate) next_due: u64,
     /// One target per signal, in signal order.
     pub(crate) targets: Vec<Target>,
+    /// Whether the compressors are template instances (node metrics) rather than devices.
+    templates: bool,
 }
 
 /// What the builder needs to declare the node: device names and the metric specs.
 pub(crate) struct PlantLayout {
     pub(crate) devices: Vec<(String, Vec<MetricSpec>)>,
     pub(crate) node_metrics: Vec<MetricSpec>,
+    /// Template definitions for the NBIRTH, declared before the metrics.
+    pub(crate) templates: Vec<(String, Template)>,
 }
 
 /// What a command did to the plant.
@@ -119,6 +133,10 @@ impl PlantSource {
                 name: metric,
             });
         }
+        let mut templates = Vec::new();
+        if config.templates {
+            templates = as_instances(&mut devices, &mut node_metrics, &mut targets, config);
+        }
         let source = PlantSource {
             plant,
             step_ms: config.step_ms,
@@ -126,12 +144,14 @@ impl PlantSource {
             period_ms: config.period_ms,
             next_due: start_ms + offset_ms % config.period_ms + config.period_ms,
             targets,
+            templates: config.templates,
         };
         (
             source,
             PlantLayout {
                 devices,
                 node_metrics,
+                templates,
             },
         )
     }
@@ -154,8 +174,13 @@ impl PlantSource {
         })
     }
 
-    /// Applies a command to `device`'s metric `name`.
+    /// Applies a command to `device`'s metric `name` (with templates, a compressor's member
+    /// arrives as node metric `CompressorN/Member`).
     pub(crate) fn command(&mut self, device: Option<&str>, name: &str, value: &Value) -> Applied {
+        let (device, name) = match (device, name.split_once('/')) {
+            (None, Some((d, member))) if self.templates && is_compressor(d) => (Some(d), member),
+            _ => (device, name),
+        };
         match (device, name, value) {
             (Some("BrineTank"), "Setpoint/Temperature", v) => match v.as_f64() {
                 Some(c) if limits::BRINE_SETPOINT_C.contains(c) => {
@@ -192,6 +217,73 @@ fn is_writable(device: Option<&str>, metric: &str) -> bool {
         Some("BrineTank") => metric == "Setpoint/Temperature" || metric == "AgitatorOn",
         Some(d) => d.starts_with("Compressor") && metric == "Enabled",
         None => false,
+    }
+}
+
+/// Turns the compressor devices into node metrics `CompressorN` of datatype Template, each an
+/// instance of the `Compressor` definition whose members are the device's metrics (with their
+/// properties; the plant's deadband on each Double member), and points their signals at the
+/// members by path. Returns the definition.
+fn as_instances(
+    devices: &mut Vec<(String, Vec<MetricSpec>)>,
+    node_metrics: &mut Vec<MetricSpec>,
+    targets: &mut [Target],
+    config: &PlantNodeConfig,
+) -> Vec<(String, Template)> {
+    let member = |spec: &MetricSpec, value: Option<Value>| Metric {
+        properties: spec.properties.clone(),
+        ..match value {
+            Some(v) => Metric::new(spec.name.clone(), v),
+            None => Metric::null(spec.name.clone(), spec.datatype),
+        }
+    };
+    let mut definition = None;
+    let mut instances = Vec::new();
+    let mut kept = Vec::new();
+    for (index, (name, specs)) in core::mem::take(devices).into_iter().enumerate() {
+        if !is_compressor(&name) {
+            for t in targets.iter_mut().filter(|t| t.device == Some(index)) {
+                t.device = Some(kept.len());
+            }
+            kept.push((name, specs));
+            continue;
+        }
+        for t in targets.iter_mut().filter(|t| t.device == Some(index)) {
+            t.device = None;
+            t.name = format!("{name}/{}", t.name);
+        }
+        if definition.is_none() {
+            let members = specs
+                .iter()
+                .map(|s| member(s, Some(zero_of(s.datatype))))
+                .collect();
+            definition = Some(Template::definition(members).with_version("1"));
+        }
+        let members = specs.iter().map(|s| member(s, s.initial.clone())).collect();
+        let mut spec = MetricSpec::with_initial(
+            name.clone(),
+            Template::instance(COMPRESSOR_TEMPLATE, members),
+        );
+        if let Some(d) = config.deadband {
+            for s in specs.iter().filter(|s| s.datatype == DataType::Double) {
+                spec = spec.with_member_deadband(s.name.clone(), d);
+            }
+        }
+        instances.push(spec);
+    }
+    *devices = kept;
+    node_metrics.extend(instances);
+    definition
+        .map(|d| vec![(COMPRESSOR_TEMPLATE.to_owned(), d)])
+        .unwrap_or_default()
+}
+
+/// The default of a member in the definition: zero, false.
+fn zero_of(datatype: DataType) -> Value {
+    match datatype {
+        DataType::Boolean => Value::Boolean(false),
+        DataType::UInt64 => Value::UInt64(0),
+        _ => Value::Double(0.0),
     }
 }
 

@@ -5,7 +5,8 @@
 //! timestamp plus `x` ms; UUID by a version-4-shaped UUID made from the sample; Bytes and File
 //! by the little-endian bytes of `x` as f64; arrays by `array_len` elements `x, x+1, ...`;
 //! DataSet by a one-row table (`t` DateTime, `value` Double); Template by an instance of
-//! `Sample` with one member `value` (Double).
+//! `Sample` with one member `value` (Double), whose definition ([`sample_definition`]) the
+//! node's NBIRTH carries (`tck-id-payloads-template-definition-nbirth`).
 
 use sparkplug_b::{DataSet, DataType, Metric, Template, Value};
 
@@ -50,7 +51,7 @@ pub(crate) fn to_value(datatype: DataType, x: f64, timestamp: u64, array_len: us
             ]),
         )),
         DataType::Template => Value::Template(Box::new(Template::instance(
-            "Sample",
+            SAMPLE_TEMPLATE,
             vec![Metric::new("value", x)],
         ))),
         DataType::Int8Array => Value::Int8Array((0..n).map(|i| arr(i).round() as i8).collect()),
@@ -81,6 +82,14 @@ pub(crate) fn to_value(datatype: DataType, x: f64, timestamp: u64, array_len: us
         // Double, and anything parse_datatype does not let through.
         _ => Value::Double(x),
     }
+}
+
+/// The name of the template that Template metrics of generic nodes are instances of.
+pub(crate) const SAMPLE_TEMPLATE: &str = "Sample";
+
+/// The definition of [`SAMPLE_TEMPLATE`]: one member `value` (Double, default 0).
+pub(crate) fn sample_definition() -> Template {
+    Template::definition(vec![Metric::new("value", 0.0)]).with_version("1")
 }
 
 /// A value written by a command, as the number a generator continues from.

@@ -218,8 +218,9 @@ impl Commands for HostCommands {
                         return Lookup::NoDevice;
                     }
                 }
-                match host.metric(&g, &n, d.as_ref(), &name) {
-                    Some(m) => Lookup::Metric(m.datatype),
+                // By name, or a template member by path (`Motor1/Speed`).
+                match host.writable_datatype(&g, &n, d.as_ref(), &name) {
+                    Some(datatype) => Lookup::Metric(datatype),
                     None => Lookup::NoMetric,
                 }
             })

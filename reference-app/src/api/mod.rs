@@ -18,6 +18,7 @@ mod openapi;
 pub(crate) mod ops;
 mod paging;
 mod reports;
+mod templates;
 pub(crate) mod time;
 
 use std::sync::Arc;
@@ -162,6 +163,7 @@ pub(crate) fn router(state: ApiState) -> Router {
         .route("/nodes/{group}/{node}", get(nodes::detail))
         .route("/nodes/{group}/{node}/devices", get(nodes::devices))
         .route("/nodes/{group}/{node}/births", get(nodes::births))
+        .route("/nodes/{group}/{node}/templates", get(templates::node))
         .route("/nodes/{group}/{node}/metrics", get(nodes::node_metrics))
         .route(
             "/nodes/{group}/{node}/metrics/{*metric}",

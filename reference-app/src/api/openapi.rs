@@ -97,6 +97,15 @@ pub(super) const ROUTES: &[Route] = &[
     },
     Route {
         method: "get",
+        path: "/nodes/{group}/{node}/templates",
+        summary: "The node's template catalogue: the template definitions (UDTs) of its latest NBIRTH, with versions, members and parameter defaults.",
+        query: &[],
+        write_body: false,
+        page: None,
+        csv: false,
+    },
+    Route {
+        method: "get",
         path: "/nodes/{group}/{node}/metrics",
         summary: "The node's metric catalogue with latest values.",
         query: &[],

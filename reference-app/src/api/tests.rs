@@ -55,7 +55,21 @@ fn birth(source: &Arc<Source>, metrics: &[(&str, DataType)]) -> Record {
                 properties: None,
             })
             .collect(),
+        templates: Default::default(),
     })
+}
+
+/// A catalogue with the `Compressor` template: two members and a parameter, version "1".
+fn compressor_catalogue() -> sparkplug_b::TemplateCatalog {
+    let mut catalogue = sparkplug_b::TemplateCatalog::new();
+    let compressor = sparkplug_b::Template::definition(vec![
+        sparkplug_b::Metric::new("Suction Pressure", 0.0),
+        sparkplug_b::Metric::new("Running", false),
+    ])
+    .with_parameter(sparkplug_b::Parameter::new("Rated kW", 75.0))
+    .with_version("1");
+    catalogue.define("Compressor", compressor).unwrap();
+    catalogue
 }
 
 fn event(source: &Arc<Source>, kind: EventKind, ts: i64) -> Record {
@@ -74,7 +88,11 @@ async fn store() -> SqlStore {
     let node = Arc::new(Source::node("IcePlant", "Plant1"));
     let brine = Arc::new(Source::device("IcePlant", "Plant1", "BrineTank"));
     let mut batch = Batch::new();
-    batch.push(birth(&node, &[("Plant/Active Alarms", DataType::UInt64)]));
+    let mut node_birth = birth(&node, &[("Plant/Active Alarms", DataType::UInt64)]);
+    if let Record::Birth(b) = &mut node_birth {
+        b.templates = Arc::new(compressor_catalogue());
+    }
+    batch.push(node_birth);
     batch.push(event(&node, EventKind::Online, T0));
     let mut brine_birth = birth(
         &brine,
@@ -262,6 +280,32 @@ async fn nodes_and_their_state() {
     let (status, node) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(node["devices"][0]["device"], "BrineTank");
+}
+
+/// tck-id-payloads-template-definition-nbirth-only: a node's template definitions are its
+/// template catalogue, served with their version, members and parameter defaults, from the
+/// latest NBIRTH's certificate, and never as metrics.
+#[tokio::test]
+async fn the_template_catalogue_of_a_node() {
+    let (app, _) = app_with(None).await;
+    let (status, body) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1/templates").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let templates = body["templates"].as_array().unwrap();
+    assert_eq!(templates.len(), 1);
+    assert_eq!(templates[0]["name"], "Compressor");
+    let def = &templates[0]["definition"];
+    assert_eq!(def["version"], "1");
+    assert_eq!(def["is_definition"], true);
+    assert_eq!(def["metrics"][0]["name"], "Suction Pressure");
+    assert_eq!(def["parameters"][0]["name"], "Rated kW");
+    assert!(body["birth_id"].is_i64());
+    let (_, metrics) = get_json(&app, "/api/v1/nodes/IcePlant/Plant1/metrics").await;
+    assert!(
+        !metrics.to_string().contains("\"Compressor"),
+        "a definition is not a metric: {metrics}"
+    );
+    let (status, _) = get_json(&app, "/api/v1/nodes/IcePlant/Nope/templates").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -24,6 +24,12 @@ pub(crate) fn spawn(config: &AppConfig, mqtt: MqttConfig) -> Result<SimHandle> {
             .with_context(|| format!("the simulator scenario {}", path.display()))?,
         None => default_scenario(&config.mqtt.host_id)?,
     };
+    let mut scenario_config = scenario_config;
+    if config.sim.templates {
+        for plant in &mut scenario_config.plants {
+            plant.templates = true;
+        }
+    }
     let start = Timestamp::from_millis(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

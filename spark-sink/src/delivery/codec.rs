@@ -7,6 +7,9 @@
 //!           seq:u8? bd_seq:u64? received_at:i64
 //! birth   = source bd_seq:u64? ts:i64 received_at:i64 count:u32
 //!           (name:str alias:u64? datatype:u32 properties:bytes?)*
+//! record 4 = birth templates:bytes  (a birth with template definitions: the definitions as
+//!                                     the metrics of a Sparkplug payload; a birth without any
+//!                                     stays record 2, as before)
 //! event   = source? kind bd_seq:u64? ts:i64
 //! value   = datatype:u32 bytes      (scalars in their natural width, strings and bytes as
 //!                                     they are, complex values as a one-metric Sparkplug
@@ -20,7 +23,7 @@
 
 use std::sync::Arc;
 
-use sparkplug_b::{DataType, Metric, Payload, PropertySet, Quality, Value};
+use sparkplug_b::{DataType, Metric, Payload, PropertySet, Quality, TemplateCatalog, Value};
 
 use crate::record::{Batch, Birth, CatalogueEntry, Event, EventKind, Record, Sample, Source};
 
@@ -88,7 +91,7 @@ pub(crate) fn encode_records(records: &[&Record], submitted_at_ms: i64, out: &mu
                 w.i64(s.received_at_ms);
             }
             Record::Birth(b) => {
-                w.u8(2);
+                w.u8(if b.templates.is_empty() { 2 } else { 4 });
                 w.source(&b.source);
                 w.opt(b.bd_seq, |w, v| w.u64(v));
                 w.i64(b.timestamp_ms);
@@ -99,6 +102,9 @@ pub(crate) fn encode_records(records: &[&Record], submitted_at_ms: i64, out: &mu
                     w.opt(m.alias, |w, v| w.u64(v));
                     w.u32(m.datatype.code());
                     w.opt(m.properties.as_ref(), |w, p| w.bytes(&properties_bytes(p)));
+                }
+                if !b.templates.is_empty() {
+                    w.bytes(&templates_bytes(&b.templates));
                 }
             }
             Record::Event(e) => {
@@ -148,6 +154,13 @@ pub(crate) fn decode_batch(bytes: &[u8]) -> Result<(Batch, i64), CodecError> {
         records.push(match r.u8()? {
             1 => Record::Sample(r.sample()?),
             2 => Record::Birth(r.birth()?),
+            4 => {
+                let mut birth = r.birth()?;
+                let at = r.at;
+                let payload = Payload::decode(r.bytes()?).map_err(|_| CodecError::Value(at))?;
+                birth.templates = Arc::new(TemplateCatalog::from_birth(&payload));
+                Record::Birth(birth)
+            }
             3 => Record::Event(r.event()?),
             tag => return Err(invalid("record tag", tag.into(), at)),
         });
@@ -172,6 +185,15 @@ fn properties_bytes(p: &PropertySet) -> Vec<u8> {
         ..Metric::default()
     };
     payload_bytes(metric)
+}
+
+fn templates_bytes(templates: &TemplateCatalog) -> Vec<u8> {
+    Payload {
+        metrics: templates.birth_metrics(0).collect(),
+        ..Payload::default()
+    }
+    .encode_to_vec()
+    .unwrap_or_default()
 }
 
 fn payload_bytes(metric: Metric) -> Vec<u8> {
@@ -441,6 +463,7 @@ impl<'a> R<'a> {
             timestamp_ms,
             received_at_ms,
             metrics,
+            templates: Arc::default(),
         })
     }
     fn event(&mut self) -> Result<Event, CodecError> {
@@ -574,6 +597,15 @@ mod tests {
         assert_eq!(v.to_bits(), f64::NAN.to_bits());
     }
 
+    fn motor_catalogue() -> TemplateCatalog {
+        let mut catalogue = TemplateCatalog::new();
+        let motor = Template::definition(vec![sparkplug_b::Metric::new("Speed", 0.0)])
+            .with_parameter(sparkplug_b::Parameter::new("Rated", 1500u32))
+            .with_version("2");
+        catalogue.define("Motor", motor).unwrap();
+        catalogue
+    }
+
     #[test]
     fn births_and_events_round_trip() {
         let source = Arc::new(Source::node("G", "N"));
@@ -598,6 +630,15 @@ mod tests {
                         properties: None,
                     },
                 ],
+                templates: Arc::default(),
+            }),
+            Record::Birth(Birth {
+                source: Arc::clone(&source),
+                bd_seq: Some(4),
+                timestamp_ms: 5,
+                received_at_ms: 6,
+                metrics: vec![],
+                templates: Arc::new(motor_catalogue()),
             }),
             Record::Event(Event {
                 source: None,

@@ -8,9 +8,12 @@ use super::dialect::{Dialect, placeholders};
 use super::ids::{IdCache, device_col};
 use crate::record::{Birth, Event, EventKind, Source};
 
-/// The JSON certificate of a birth: `[{"name", "alias", "datatype", "properties"}]`.
+/// The JSON certificate of a birth: `[{"name", "alias", "datatype", "properties"}]`, then
+/// each template definition of an NBIRTH as `{"name", "alias": null, "datatype": 19,
+/// "datatype_name": "Template", "properties": null, "definition": {version, metrics,
+/// parameters, ...}}` (definitions are not metrics: they have no `sink_metrics` row).
 fn certificate(birth: &Birth) -> String {
-    let entries: Vec<_> = birth
+    let mut entries: Vec<_> = birth
         .metrics
         .iter()
         .map(|m| {
@@ -23,6 +26,16 @@ fn certificate(birth: &Birth) -> String {
             })
         })
         .collect();
+    entries.extend(birth.templates.iter().map(|(name, definition)| {
+        json!({
+            "name": name,
+            "alias": null,
+            "datatype": sparkplug_b::DataType::Template.code(),
+            "datatype_name": sparkplug_b::DataType::Template.name(),
+            "properties": null,
+            "definition": definition,
+        })
+    }));
     serde_json::Value::Array(entries).to_string()
 }
 

@@ -47,6 +47,15 @@ fn nbirth() -> Vec<u8> {
                 .transient()
                 .with_timestamp(ts),
         )
+        // The definition the instance refers to (tck-id-payloads-template-definition-nbirth):
+        // the node's template catalogue, not a metric.
+        .with_metric(
+            Metric::new(
+                "MotorType",
+                Template::definition(vec![Metric::new("rpm", 0i32), Metric::new("on", false)]),
+            )
+            .with_timestamp(ts),
+        )
         .with_metric(
             Metric::new(
                 "Motor",
@@ -129,6 +138,7 @@ fn host_events_become_births_samples_and_events() {
         ]
     );
     assert_eq!(births[0].bd_seq, Some(3));
+    assert!(births[0].templates.contains("MotorType"));
     assert_eq!(births[0].metrics[2].alias, Some(1));
     assert_eq!(births[1].source.to_string(), "Plant/N1/D1");
 

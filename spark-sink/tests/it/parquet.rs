@@ -284,6 +284,7 @@ async fn events_and_births_have_their_own_datasets() {
                 datatype: DataType::Double,
                 properties: Some(PropertySet::new().with("engUnit", PropertyValue::new("°C"))),
             }],
+            templates: Default::default(),
         }),
         Record::Event(Event {
             source: None,

@@ -36,6 +36,7 @@ pub(crate) fn nbirth(source: &Arc<Source>, ts: i64) -> Vec<Record> {
                 datatype: DataType::Double,
                 properties: None,
             }],
+            templates: Default::default(),
         }),
         Record::Event(Event {
             source: Some(Arc::clone(source)),

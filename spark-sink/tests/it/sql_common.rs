@@ -529,6 +529,7 @@ fn birth(source: &Arc<Source>, ts: i64, unit: &str) -> Record {
                 properties: None,
             },
         ],
+        templates: Default::default(),
     })
 }
 

@@ -565,15 +565,26 @@ mod tests {
 
     #[test]
     fn null_dataset_cells_and_untyped_columns() {
-        let mut ds = DataSet::new([("a", DataType::Int16)])
+        use crate::proto::payload::{data_set, metric};
+        use prost::Message;
+        let ds = DataSet::new([("a", DataType::Int16)])
             .with_row(vec![None])
-            .with_row(vec![Some(Value::Int16(-2))]);
-        ds.rows
-            .push(vec![Some(Value::Int16(1)), Some(Value::Boolean(true))]);
+            .with_row(vec![Some(Value::Int16(-2))])
+            .with_row(vec![Some(Value::Int16(1))]);
         let bytes = Payload::default()
             .with_metric(Metric::new("ds", ds))
             .encode_to_vec()
             .unwrap();
+        // A row wider than the declared columns: our encoder refuses to write one, so add the
+        // extra cell with prost.
+        let mut raw = crate::proto::Payload::decode(&bytes[..]).unwrap();
+        let Some(metric::Value::DatasetValue(d)) = &mut raw.metrics[0].value else {
+            panic!("a DataSet")
+        };
+        d.rows[2].elements.push(data_set::DataSetValue {
+            value: Some(data_set::data_set_value::Value::BooleanValue(true)),
+        });
+        let bytes = raw.encode_to_vec();
         let p = Payload::decode(&bytes).unwrap();
         let Some(Value::DataSet(back)) = &p.metrics[0].value else {
             panic!("a DataSet")

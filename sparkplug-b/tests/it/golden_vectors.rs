@@ -145,3 +145,45 @@ fn decoded_vectors_reencode_to_the_same_payload() {
         assert_eq!(as_json(&back), as_json(&payload), "{name}");
     }
 }
+
+/// tck-id-payloads-template-definition-is-definition, tck-id-payloads-template-definition-ref,
+/// tck-id-payloads-template-definition-parameters-default, tck-id-payloads-template-parameter-type-value,
+/// tck-id-payloads-template-instance-ref, tck-id-payloads-template-instance-members-birth,
+/// tck-id-payloads-template-instance-parameters: Tahu's template vectors resolve. Its definitions
+/// (`_types_/Motor`, `_types_/P`, every parameter type) join a catalogue; its instance
+/// (`template_ref` "Motor") resolves against the Motor definition with every member and typed
+/// parameters, and is refused against a catalogue where no template is named "Motor"
+/// (tck-id-payloads-template-definition-nbirth: the ref is the definition's metric name).
+#[test]
+fn tahu_template_vectors_resolve() {
+    use sparkplug_b::{TemplateCatalog, TemplateInstanceError, Value};
+    let load = |name: &str| {
+        let dir = vector_dir("tahu-js");
+        Payload::decode(&std::fs::read(dir.join(format!("{name}.bin"))).expect("vector"))
+            .expect("decodes")
+    };
+    let template = |p: &Payload| match &p.metrics[0].value {
+        Some(Value::Template(t)) => (**t).clone(),
+        other => panic!("{other:?}"),
+    };
+    let definition = load("template_definition");
+    let catalog = TemplateCatalog::from_birth(&definition);
+    let motor = catalog.get("_types_/Motor").expect("the definition");
+    let mut checked = TemplateCatalog::new();
+    checked
+        .define("Motor", motor.clone())
+        .expect("a valid definition");
+    let params = load("template_param_types");
+    checked
+        .define("_types_/P", template(&params))
+        .expect("every basic parameter type");
+    let instance = template(&load("template_instance"));
+    checked.check_instance(&instance, true).expect("resolves");
+    let applied = checked.parameters(&instance);
+    assert_eq!(applied.len(), motor.parameters.len());
+    assert!(applied.iter().all(|p| p.value.is_some()));
+    assert_eq!(
+        catalog.check_instance(&instance, true),
+        Err(TemplateInstanceError::Undefined("Motor".into()))
+    );
+}

@@ -5,6 +5,7 @@ mod golden_vectors;
 mod harness;
 mod hostile_input;
 mod json_compare;
+mod payload_rules;
 mod prost_agreement;
 mod roundtrip;
 mod sessions;

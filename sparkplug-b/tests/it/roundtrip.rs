@@ -255,6 +255,8 @@ proptest! {
     /// tck-id-payloads-metric-datatype-not-req), resolves through its birth to the value sent.
     #[test]
     fn data_form_resolves_through_the_birth(value in arb_value(1), alias in any::<u64>()) {
+        // A template definition is a type, not a metric data can address (AliasTable::from_birth).
+        prop_assume!(!matches!(&value, Value::Template(t) if t.is_definition == Some(true)));
         let birth = Payload::new(1).with_seq(0).with_metric(Metric::new("m", value.clone()).with_alias(alias));
         let table = AliasTable::from_birth(&birth).unwrap();
         let data = Payload::new(2).with_seq(1).with_metric(Metric::aliased(alias, value.clone()));

@@ -47,6 +47,16 @@ pub enum FaultKind {
         #[serde(default = "ten")]
         duration_s: f64,
     },
+    /// A sensor fails for `duration_s`: its metric is published with quality BAD (the
+    /// `Quality` property, 0) and its last value, until it reads again.
+    FailedSensor {
+        /// The metric, as `Device/Metric` (or a node metric's name); default the first device
+        /// metric of the node.
+        metric: Option<String>,
+        /// Simulated seconds it stays failed. Default 10.
+        #[serde(default = "ten")]
+        duration_s: f64,
+    },
 }
 
 impl FaultKind {
@@ -63,6 +73,7 @@ impl FaultKind {
             FaultKind::ClockSkew { .. } => "clock_skew",
             FaultKind::Flapping { .. } => "flapping",
             FaultKind::StoreForwardBurst { .. } => "store_forward_burst",
+            FaultKind::FailedSensor { .. } => "failed_sensor",
         }
     }
 
@@ -85,6 +96,10 @@ impl FaultKind {
                 interval_s: 2.0,
             },
             FaultKind::StoreForwardBurst { duration_s: 10.0 },
+            FaultKind::FailedSensor {
+                metric: None,
+                duration_s: 10.0,
+            },
         ]
     }
 
@@ -93,6 +108,7 @@ impl FaultKind {
             FaultKind::ClockSkew { duration_s, .. } => duration_s.is_none_or(|d| d > 0.0),
             FaultKind::Flapping { cycles, interval_s } => *cycles > 0 && *interval_s > 0.0,
             FaultKind::StoreForwardBurst { duration_s } => *duration_s > 0.0,
+            FaultKind::FailedSensor { duration_s, .. } => *duration_s > 0.0,
             _ => true,
         };
         if ok {

@@ -96,6 +96,11 @@ pub struct PlantNodeConfig {
     pub step_ms: u64,
     /// Report-by-exception deadband on every Double metric. Default none (every change).
     pub deadband: Option<f64>,
+    /// Publish the compressors as instances `Compressor1`..`CompressorN` (node metrics) of a
+    /// `Compressor` template (UDT) defined in the NBIRTH, instead of as devices. The members
+    /// are the device's metrics, addressed by path (`Compressor1/Suction Pressure`).
+    /// Default false.
+    pub templates: bool,
 }
 
 impl PlantNodeConfig {
@@ -279,6 +284,8 @@ struct RawPlant {
     #[serde(default = "second")]
     step_ms: u64,
     deadband: Option<f64>,
+    #[serde(default)]
+    templates: bool,
 }
 
 impl From<RawPlant> for PlantNodeConfig {
@@ -300,6 +307,7 @@ impl From<RawPlant> for PlantNodeConfig {
             period_ms: r.period_ms,
             step_ms: r.step_ms,
             deadband: r.deadband,
+            templates: r.templates,
         }
     }
 }

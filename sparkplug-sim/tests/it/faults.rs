@@ -279,3 +279,33 @@ fn scheduled_faults_fire_at_their_time() {
     assert_eq!(kinds, ["skip_seq", "drop_connection"]);
     assert_eq!(lb.scenario().counters().faults, 2);
 }
+
+/// tck-id-payloads-propertyset-quality-value-type, tck-id-payloads-propertyset-quality-value-value:
+/// a failed sensor is published BAD (the `Quality` property) and the host sees BAD; once the
+/// fault is over the next reading is GOOD again.
+#[test]
+fn failed_sensor_is_published_bad() {
+    use sparkplug_b::Quality;
+    let kind = FaultKind::FailedSensor {
+        metric: Some("Device1/Walk".into()),
+        duration_s: 5.0,
+    };
+    let (mut lb, events) = with_fault(kind, 3);
+    let bad = events.iter().any(|(_, e)| match e {
+        HostEvent::Metrics { metrics, .. } => metrics
+            .iter()
+            .any(|m| m.name() == "Walk" && m.quality() == Quality::Bad),
+        _ => false,
+    });
+    assert!(bad, "a BAD update reached the host");
+    let quality = |lb: &Loopback| {
+        let app = lb.host().app();
+        let g = sparkplug_b::topic::GroupId::new("G").unwrap();
+        let n = sparkplug_b::topic::EdgeNodeId::new("N1").unwrap();
+        let d = sparkplug_b::topic::DeviceId::new("Device1").unwrap();
+        app.metric(&g, &n, Some(&d), "Walk").unwrap().quality
+    };
+    assert_eq!(quality(&lb), Quality::Bad);
+    lb.run_for(Duration::from_secs(5));
+    assert_eq!(quality(&lb), Quality::Good);
+}

@@ -9,4 +9,5 @@ mod determinism;
 mod fast_forward;
 mod faults;
 mod host_view;
+mod monitor;
 mod support;

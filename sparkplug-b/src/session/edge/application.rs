@@ -3,13 +3,94 @@
 
 use crate::session::{QoS, Timestamp};
 use crate::topic::{DeviceId, DeviceMessageType};
-use crate::{AliasTable, Value};
+use crate::{AliasTable, Quality, Template, Value};
 
-use super::error::{AddDeviceError, MetricSpecError, SetMetricError, UnknownDevice};
-use super::metrics::{MetricSet, MetricSpec};
+use super::error::{
+    AddDeviceError, DefineTemplateError, MetricSpecError, SetMetricError, UnknownDevice,
+};
+use super::metrics::{MetricSet, MetricSpec, is_reserved, same_but_case};
 use super::{Device, EdgeEvent, EdgeNode, EdgeState, birth};
 
 impl EdgeNode {
+    /// Declares a template definition (a UDT) named `name`: its members with their datatypes
+    /// and defaults, its parameters with their types and defaults, its version. Definitions are
+    /// published in the NBIRTH only, with `is_definition = true`, before the metrics
+    /// (`tck-id-payloads-template-definition-nbirth-only`,
+    /// `tck-id-payloads-template-definition-is-definition`); node and device metrics of
+    /// datatype Template are instances of them. A member that is itself a template is an
+    /// instance of a template declared before. While `Online` this publishes a new birth
+    /// sequence, as for [`EdgeNode::add_node_metric`].
+    ///
+    /// ```
+    /// use sparkplug_b::session::{EdgeNode, EdgeNodeConfig, MetricSpec, Timestamp};
+    /// use sparkplug_b::topic::{EdgeNodeId, GroupId};
+    /// use sparkplug_b::{Metric, Parameter, Template};
+    ///
+    /// let config = EdgeNodeConfig::new(GroupId::new("G")?, EdgeNodeId::new("E")?);
+    /// let mut node = EdgeNode::new(config, None);
+    /// let t = Timestamp::from_millis(0);
+    /// let compressor = Template::definition(vec![
+    ///     Metric::new("SuctionPressure", 0.0),
+    ///     Metric::new("Running", false),
+    /// ])
+    /// .with_parameter(Parameter::new("RatedKw", 75.0))
+    /// .with_version("1");
+    /// node.define_template(t, "Compressor", compressor)?;
+    /// let c1 = Template::instance(
+    ///     "Compressor",
+    ///     vec![Metric::new("SuctionPressure", 1.2), Metric::new("Running", true)],
+    /// );
+    /// node.add_node_metric(t, MetricSpec::with_initial("Compressor1", c1))?;
+    /// // An instance of a template never defined is refused.
+    /// let pump = Template::instance("Pump", vec![]);
+    /// assert!(node.add_node_metric(t, MetricSpec::with_initial("Pump1", pump)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn define_template(
+        &mut self,
+        now: Timestamp,
+        name: impl Into<String>,
+        definition: Template,
+    ) -> Result<(), DefineTemplateError> {
+        let name = name.into();
+        let existing = if is_reserved(&name) || self.node.get(&name).is_some() {
+            Some(name.clone())
+        } else {
+            self.node.name_like(&name).map(str::to_owned).or_else(|| {
+                self.templates
+                    .iter()
+                    .map(|(n, _)| n)
+                    .find(|n| *n != name && same_but_case(n, &name))
+                    .map(str::to_owned)
+            })
+        };
+        if let Some(existing) = existing {
+            return Err(DefineTemplateError::NameTaken { name, existing });
+        }
+        let mut staged = self.templates.clone();
+        staged.define(name.clone(), definition)?;
+        if let Some(metric) = staged.birth_metrics(0).last() {
+            let mut buf = Vec::new();
+            crate::Payload::default()
+                .with_metric(metric)
+                .encode_with(&mut buf, &self.config.encode)
+                .map_err(|source| DefineTemplateError::Unencodable {
+                    name: name.clone(),
+                    source,
+                })?;
+        }
+        self.templates = staged;
+        if self.state == EdgeState::Online {
+            self.publish_births(now);
+        }
+        Ok(())
+    }
+
+    /// The template definitions declared with [`EdgeNode::define_template`].
+    pub fn templates(&self) -> &crate::TemplateCatalog {
+        &self.templates
+    }
+
     /// Adds a node metric. While `Online` this publishes a new birth sequence at once, as
     /// births must list every metric of the session (`tck-id-topics-nbirth-metric-reqs`); add
     /// several with [`EdgeNode::add_node_metrics`] to publish one.
@@ -87,7 +168,10 @@ impl EdgeNode {
     }
 
     /// Records a new value of a node metric (`device: None`) or a device metric, acquired at
-    /// `now`. It is published by the next [`EdgeNode::flush`] if it changed enough.
+    /// `now`. It is published by the next [`EdgeNode::flush`] if it changed enough. `name` may
+    /// be the path of a member of a Template metric (`Motor1/Speed`): the member is typed as
+    /// its definition says, and the next data message carries the instance with the members
+    /// that changed past their deadbands ([`MetricSpec::with_member_deadband`]).
     pub fn set_metric(
         &mut self,
         now: Timestamp,
@@ -96,6 +180,115 @@ impl EdgeNode {
         value: impl Into<Value>,
     ) -> Result<(), SetMetricError> {
         self.set(now, device, name, Some(value.into()))
+    }
+
+    /// Sets the quality of a metric's current value, as of `now`: a failed sensor is
+    /// `Quality::Bad`, published by the next [`EdgeNode::flush`] with the
+    /// `Quality` property (Int32 0: `tck-id-payloads-propertyset-quality-value-type`,
+    /// `tck-id-payloads-propertyset-quality-value-value`) rather than as a stale last value. The
+    /// next [`EdgeNode::set_metric`] makes it GOOD again (no `Quality` property).
+    pub fn set_metric_quality(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        name: &str,
+        quality: Quality,
+    ) -> Result<(), SetMetricError> {
+        let set = match device {
+            None => &mut self.node,
+            Some(d) => {
+                let index = self
+                    .device_index(d)
+                    .ok_or_else(|| UnknownDevice(d.clone()))?;
+                &mut self.devices[index].metrics
+            }
+        };
+        if set.set_quality(now, name, quality) {
+            Ok(())
+        } else {
+            Err(SetMetricError::UnknownMetric {
+                device: device.cloned(),
+                name: name.to_owned(),
+            })
+        }
+    }
+
+    /// Publishes values the application back-fills (read from a buffer after an outage, say)
+    /// as historical NDATA (`device: None`) or DDATA: each `(metric name, value, acquisition
+    /// time)` with `is_historical = true`, so hosts store it without taking it for the live
+    /// value (SPARKPLUG.md 3.7). Checked like [`EdgeNode::set_metric`], all or nothing; the
+    /// current values are left alone. When the node is not `Online` they go to store and
+    /// forward, published after the next birth sequence.
+    pub fn publish_historical(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        values: impl IntoIterator<Item = (String, Value, Timestamp)>,
+    ) -> Result<(), SetMetricError> {
+        let options = self.config.encode;
+        let set = match device {
+            None => &self.node,
+            Some(d) => {
+                let index = self
+                    .device_index(d)
+                    .ok_or_else(|| UnknownDevice(d.clone()))?;
+                &self.devices[index].metrics
+            }
+        };
+        let mut changes = Vec::new();
+        for (name, value, at) in values {
+            let change = set.historical(&name, value, at, &options).map_err(|e| {
+                e.unwrap_or_else(|| SetMetricError::UnknownMetric {
+                    device: device.cloned(),
+                    name: name.clone(),
+                })
+            })?;
+            changes.push(change);
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        if self.state == EdgeState::Online {
+            let batch = self.config.store_forward_batch.max(1);
+            for chunk in changes.chunks(batch) {
+                self.publish_data(now, device, chunk, true);
+            }
+        } else {
+            let dropped = self.store.push(device, changes);
+            if dropped > 0 {
+                self.events
+                    .push_back(EdgeEvent::StoreForwardDropped { count: dropped });
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the metadata of a Bytes or File metric (file name and type, size, md5,
+    /// multi-part), checked against its current value: the next flush publishes the value with
+    /// it. After [`EdgeNode::set_metric`] with a new value, the metadata's size follows the
+    /// value and its md5 is dropped until given again here.
+    pub fn set_metric_metadata(
+        &mut self,
+        now: Timestamp,
+        device: Option<&DeviceId>,
+        name: &str,
+        metadata: crate::MetaData,
+    ) -> Result<(), SetMetricError> {
+        let set = match device {
+            None => &mut self.node,
+            Some(d) => {
+                let index = self
+                    .device_index(d)
+                    .ok_or_else(|| UnknownDevice(d.clone()))?;
+                &mut self.devices[index].metrics
+            }
+        };
+        set.set_metadata(now, name, metadata).map_err(|e| {
+            e.unwrap_or_else(|| SetMetricError::UnknownMetric {
+                device: device.cloned(),
+                name: name.to_owned(),
+            })
+        })
     }
 
     /// Records that a metric's value is now null.
@@ -108,13 +301,14 @@ impl EdgeNode {
         self.set(now, device, name, None)
     }
 
-    /// The current value of a metric; `None` if it is null or does not exist.
+    /// The current value of a metric, or of a template member by its path (`Motor1/Speed`);
+    /// `None` if it is null or does not exist.
     pub fn metric_value(&self, device: Option<&DeviceId>, name: &str) -> Option<&Value> {
         let set = match device {
             None => &self.node,
             Some(d) => &self.devices.get(self.device_index(d)?)?.metrics,
         };
-        set.get(name)?.value.as_ref()
+        set.value_at(name)
     }
 
     /// The attached devices, in the order they were added.
@@ -170,12 +364,13 @@ impl EdgeNode {
                 &mut self.devices[index].metrics
             }
         };
-        set.set(now, name, value, &options).map_err(|e| {
-            e.unwrap_or_else(|| SetMetricError::UnknownMetric {
-                device: device.cloned(),
-                name: name.to_owned(),
+        set.set(now, name, value, &self.templates, &options)
+            .map_err(|e| {
+                e.unwrap_or_else(|| SetMetricError::UnknownMetric {
+                    device: device.cloned(),
+                    name: name.to_owned(),
+                })
             })
-        })
     }
 
     /// Checks and adds `specs` to `set`, giving aliases from `next_alias`.
@@ -188,7 +383,7 @@ impl EdgeNode {
         specs: impl IntoIterator<Item = MetricSpec>,
     ) -> Result<(), MetricSpecError> {
         for spec in specs {
-            set.check(&spec, node, &self.config.encode)?;
+            set.check(&spec, node, &self.templates, &self.config.encode)?;
             let alias = self.config.aliases.then_some(*next_alias);
             if alias.is_some() {
                 *next_alias += 1;

@@ -5,7 +5,7 @@
 
 use crate::session::{BdSeq, Seq, Timestamp};
 use crate::validate::{BDSEQ, NODE_CONTROL_REBIRTH};
-use crate::{DataType, Metric, Payload, Value};
+use crate::{DataType, Metric, Payload, TemplateCatalog, Value};
 
 use super::metrics::{Change, MetricSet};
 
@@ -26,15 +26,22 @@ pub(super) fn ndeath(now: Timestamp, bd_seq: BdSeq) -> Payload {
     Payload::new(now.as_millis()).with_metric(bd_seq_metric(bd_seq))
 }
 
-/// NBIRTH: seq 0, `bdSeq`, `Node Control/Rebirth` = false without an alias, then every node
-/// metric with name, alias, datatype, timestamp and value or `is_null`
+/// NBIRTH: seq 0, `bdSeq`, `Node Control/Rebirth` = false without an alias, the template
+/// definitions of the node and its devices (`tck-id-payloads-template-definition-nbirth`), then
+/// every node metric with name, alias, datatype, timestamp and value or `is_null`
 /// (`tck-id-topics-nbirth-metrics`, `tck-id-topics-nbirth-rebirth-metric`).
-pub(super) fn nbirth(now: Timestamp, bd_seq: BdSeq, node: &MetricSet) -> Payload {
+pub(super) fn nbirth(
+    now: Timestamp,
+    bd_seq: BdSeq,
+    templates: &TemplateCatalog,
+    node: &MetricSet,
+) -> Payload {
     let ts = now.as_millis();
     let mut payload = Payload::new(ts)
         .with_seq(Seq::ZERO.value())
         .with_metric(bd_seq_metric(bd_seq).with_timestamp(ts))
         .with_metric(Metric::new(NODE_CONTROL_REBIRTH, false).with_timestamp(ts));
+    payload.metrics.extend(templates.birth_metrics(ts));
     payload
         .metrics
         .extend(node.iter().map(|e| e.birth_metric(now)));
@@ -85,7 +92,13 @@ mod tests {
             MetricSpec::with_initial("Count", 3u32),
         ];
         for (i, spec) in specs.into_iter().enumerate() {
-            set.check(&spec, true, &EncodeOptions::default()).unwrap();
+            set.check(
+                &spec,
+                true,
+                &TemplateCatalog::new(),
+                &EncodeOptions::default(),
+            )
+            .unwrap();
             set.insert(spec, aliases.then_some(i as u64 + 1), now());
         }
         set
@@ -110,9 +123,14 @@ mod tests {
     /// vector of SPARKPLUG.md 3.8, byte for byte.
     #[test]
     fn empty_nbirth_matches_the_golden_vector() {
-        let bytes = nbirth(now(), BdSeq::new(0), &MetricSet::default())
-            .encode_to_vec()
-            .unwrap();
+        let bytes = nbirth(
+            now(),
+            BdSeq::new(0),
+            &TemplateCatalog::new(),
+            &MetricSet::default(),
+        )
+        .encode_to_vec()
+        .unwrap();
         let golden: &[u8] = &[
             0x08, 0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x12, 0x12, 0x0a, 0x05, 0x62, 0x64, 0x53,
             0x65, 0x71, 0x18, 0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x20, 0x04, 0x58, 0x00, 0x12,
@@ -130,9 +148,12 @@ mod tests {
     fn births_validate() {
         for aliases in [false, true] {
             let set = node_metrics(aliases);
-            let birth =
-                Payload::decode(&nbirth(now(), BdSeq::new(7), &set).encode_to_vec().unwrap())
-                    .unwrap();
+            let birth = Payload::decode(
+                &nbirth(now(), BdSeq::new(7), &TemplateCatalog::new(), &set)
+                    .encode_to_vec()
+                    .unwrap(),
+            )
+            .unwrap();
             validate(MessageType::NBirth, &birth).unwrap();
             assert_eq!(birth.metric(BDSEQ).unwrap().value, Some(Value::Int64(7)));
             assert_eq!(birth.metric(NODE_CONTROL_REBIRTH).unwrap().alias, None);
@@ -157,6 +178,9 @@ mod tests {
             alias: Some(9),
             value: Some(Value::Int32(1)),
             timestamp: now(),
+            quality: crate::Quality::Good,
+            transient: false,
+            metadata: None,
         };
         let nd = data(now(), Seq::new(255), &[change], true);
         validate(MessageType::NData, &nd).unwrap();

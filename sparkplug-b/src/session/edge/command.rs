@@ -66,6 +66,12 @@ pub(super) fn read(table: &AliasTable, device: Option<&DeviceId>, payload: Paylo
             reject(&metric, CommandError::ReadOnly(name))
         } else {
             match metric.value.take() {
+                // A write to template members: one command per member, by path
+                // (`Motor1/Speed`), typed by the birth like any metric.
+                Some(Value::Template(instance)) if !metric.is_null => {
+                    member_commands(device, &name, *instance, &mut out.events);
+                    continue;
+                }
                 Some(value) if !metric.is_null => EdgeEvent::Command {
                     device: device.cloned(),
                     name,
@@ -77,6 +83,35 @@ pub(super) fn read(table: &AliasTable, device: Option<&DeviceId>, payload: Paylo
         out.events.push(event);
     }
     out
+}
+
+/// The members of a template written by a command, as commands named by their paths; nested
+/// templates by their members' paths.
+fn member_commands(
+    device: Option<&DeviceId>,
+    path: &str,
+    instance: crate::Template,
+    out: &mut Vec<EdgeEvent>,
+) {
+    for member in instance.metrics {
+        let name = format!("{path}/{}", member.name.as_deref().unwrap_or_default());
+        match member.value {
+            Some(Value::Template(inner)) if !member.is_null => {
+                member_commands(device, &name, *inner, out);
+            }
+            Some(value) if !member.is_null => out.push(EdgeEvent::Command {
+                device: device.cloned(),
+                name,
+                value,
+            }),
+            _ => out.push(EdgeEvent::CommandRejected {
+                device: device.cloned(),
+                name: Some(name.clone()),
+                alias: None,
+                error: CommandError::NoValue(name),
+            }),
+        }
+    }
 }
 
 /// Rejects every metric of a DCMD to a device this node does not have.

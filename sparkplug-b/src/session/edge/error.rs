@@ -5,7 +5,10 @@
 //! [`EdgeEvent`](super::EdgeEvent) carrying a [`CommandError`] or a [`MessageError`].
 
 use crate::topic::{DeviceId, StateParseError, TopicParseError};
-use crate::{DataType, DecodeError, EncodeError, ResolveError};
+use crate::{
+    DataType, DecodeError, EncodeError, ResolveError, TemplateDefinitionError,
+    TemplateInstanceError,
+};
 
 /// Why a [`MetricSpec`](super::MetricSpec) cannot be added to the node or a device.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -20,6 +23,50 @@ pub enum MetricSpecError {
     /// A metric of this name already exists on the node or the device.
     #[error("metric {0:?} is already defined here")]
     DuplicateName(String),
+    /// A metric (or, on the node, a template definition) of a name that differs from this one
+    /// only by case is already there (`tck-id-case-sensitivity-metric-names`).
+    #[error(
+        "metric {name:?} differs from {existing:?} only by case (tck-id-case-sensitivity-metric-names)"
+    )]
+    NameDiffersOnlyByCase {
+        /// The metric name.
+        name: String,
+        /// The name already there.
+        existing: String,
+    },
+    /// A `Node Control/Scan Rate` of 0 or less.
+    #[error("a scan rate must be above 0 ms, not {0}")]
+    InvalidScanRate(i64),
+    /// Metadata that cannot describe the value (a size other than its length, an md5 that is
+    /// not 32 hex digits, a part number without `is_multi_part`).
+    #[error("metric {name:?}: bad metadata: {problem}")]
+    InvalidMetadata {
+        /// The metric name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The initial value is a template definition: definitions are declared once with
+    /// [`EdgeNode::define_template`](super::EdgeNode::define_template) and published in the
+    /// NBIRTH only (`tck-id-payloads-template-definition-nbirth-only`).
+    #[error(
+        "metric {0:?}: a template definition is not a metric; declare it with define_template (tck-id-payloads-template-definition-nbirth-only)"
+    )]
+    TemplateDefinition(String),
+    /// A Template metric without an instance as its initial value: births carry every member
+    /// of an instance (`tck-id-payloads-template-instance-members-birth`).
+    #[error("metric {0:?}: a Template metric needs an instance as its initial value")]
+    TemplateWithoutInstance(String),
+    /// The initial instance does not match its definition (undefined template, a missing,
+    /// unknown or mistyped member, a parameter of the wrong type).
+    #[error("metric {name:?}: {source}")]
+    TemplateInstance {
+        /// The metric name.
+        name: String,
+        /// Why.
+        #[source]
+        source: TemplateInstanceError,
+    },
     /// The datatype cannot be a metric's (Unknown, PropertySet, PropertySetList, or an
     /// unrecognised code; `tck-id-payloads-metric-datatype-value`).
     #[error("metric {name:?}: {datatype} is not a metric datatype")]
@@ -50,6 +97,33 @@ pub enum MetricSpecError {
     #[error("metric {name:?} cannot be encoded: {source}")]
     Unencodable {
         /// The metric name.
+        name: String,
+        /// Why.
+        #[source]
+        source: EncodeError,
+    },
+}
+
+/// Why [`EdgeNode::define_template`](super::EdgeNode::define_template) refused a definition.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DefineTemplateError {
+    /// The definition breaks a template rule.
+    #[error(transparent)]
+    Definition(#[from] TemplateDefinitionError),
+    /// A node metric (or a reserved name) has this name, or one that differs only by case: the
+    /// definition is a metric of the NBIRTH too (`tck-id-case-sensitivity-metric-names`).
+    #[error("template {name:?}: the node already has a metric {existing:?}")]
+    NameTaken {
+        /// The template name.
+        name: String,
+        /// The name already there.
+        existing: String,
+    },
+    /// The definition has no wire form (a NUL in a StringArray default, ...).
+    #[error("template {name:?} cannot be encoded: {source}")]
+    Unencodable {
+        /// The template name.
         name: String,
         /// Why.
         #[source]
@@ -109,6 +183,35 @@ pub enum SetMetricError {
         #[source]
         source: EncodeError,
     },
+    /// Metadata that cannot describe the value (see
+    /// [`MetricSpec::with_metadata`](super::MetricSpec::with_metadata)).
+    #[error("metric {name:?}: bad metadata: {problem}")]
+    InvalidMetadata {
+        /// The metric name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A template value of another template than the metric was born with.
+    #[error("metric {name:?} is an instance of {born:?}, not of {found:?}")]
+    TemplateChanged {
+        /// The metric name.
+        name: String,
+        /// The template of the birth.
+        born: String,
+        /// The template of the value given.
+        found: String,
+    },
+    /// A template value that does not match its definition (a definition, another template,
+    /// a missing, unknown or mistyped member, a parameter of the wrong type).
+    #[error("metric {name:?}: {source}")]
+    TemplateInstance {
+        /// The metric name.
+        name: String,
+        /// Why.
+        #[source]
+        source: TemplateInstanceError,
+    },
 }
 
 /// Why a command metric (from NCMD or DCMD) was not delivered as
@@ -131,6 +234,9 @@ pub enum CommandError {
     /// (`tck-id-operational-behavior-data-commands-ncmd-rebirth-value`).
     #[error("Node Control/Rebirth must be a Boolean")]
     RebirthNotBoolean,
+    /// `Node Control/Scan Rate` written with 0 or less.
+    #[error("Node Control/Scan Rate must be above 0 ms, not {0}")]
+    InvalidScanRate(i64),
     /// A metric the node maintains itself (`bdSeq`) cannot be written.
     #[error("metric {0:?} is maintained by the edge node and cannot be written")]
     ReadOnly(String),

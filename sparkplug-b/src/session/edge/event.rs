@@ -40,6 +40,19 @@ pub enum EdgeEvent {
     /// An NCMD asked for a rebirth (`Node Control/Rebirth` = true). The births follow at once,
     /// or when the rebirth debounce window ends.
     RebirthRequested,
+    /// An NCMD wrote `Node Control/Reboot` = true (see
+    /// [`EdgeNode::add_node_control`](super::EdgeNode::add_node_control)): the application
+    /// reboots the node.
+    RebootRequested,
+    /// An NCMD wrote `Node Control/Next Server` = true: the node is to move to its next MQTT
+    /// server (the driver acts on it).
+    NextServerRequested,
+    /// An NCMD set `Node Control/Scan Rate` to `ms` (> 0); the metric has the new value
+    /// already, reported by the next flush. The application scans at that rate.
+    ScanRateChanged {
+        /// The new scan rate, ms.
+        ms: i64,
+    },
     /// A command metric from NCMD (`device: None`) or DCMD, resolved against this node's birth
     /// and typed with its birth datatype. The node does not change the metric itself: the
     /// application acts, then reports the new value with

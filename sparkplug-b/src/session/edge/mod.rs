@@ -79,6 +79,7 @@ mod bd_seq_store;
 mod birth;
 mod command;
 mod config;
+mod control;
 mod error;
 mod event;
 mod metrics;
@@ -89,8 +90,12 @@ mod tests;
 
 pub use bd_seq_store::{BdSeqFileError, BdSeqStore, FileBdSeqStore};
 pub use config::EdgeNodeConfig;
+pub use control::{
+    NODE_CONTROL_NEXT_SERVER, NODE_CONTROL_REBOOT, NODE_CONTROL_SCAN_RATE, NodeControl,
+};
 pub use error::{
-    AddDeviceError, CommandError, MessageError, MetricSpecError, SetMetricError, UnknownDevice,
+    AddDeviceError, CommandError, DefineTemplateError, MessageError, MetricSpecError,
+    SetMetricError, UnknownDevice,
 };
 pub use event::EdgeEvent;
 pub use metrics::MetricSpec;
@@ -104,7 +109,7 @@ use crate::topic::{
     DeviceId, DeviceMessageType, EdgeNodeId, GroupId, NAMESPACE, NodeMessageType, StateMessage,
     Topic,
 };
-use crate::{AliasTable, Payload};
+use crate::{AliasTable, Payload, TemplateCatalog};
 
 use metrics::MetricSet;
 use store_forward::StoreForward;
@@ -166,6 +171,9 @@ pub struct EdgeNode {
     /// The seq of the next message.
     seq: Seq,
     node: MetricSet,
+    /// The template definitions, published in the NBIRTH only; every instance of the node and
+    /// its devices refers to one.
+    templates: TemplateCatalog,
     /// The last NBIRTH, to read NCMDs.
     node_table: AliasTable,
     devices: Vec<Device>,
@@ -190,6 +198,7 @@ impl EdgeNode {
             last_bd_seq,
             seq: Seq::ZERO,
             node: MetricSet::default(),
+            templates: TemplateCatalog::new(),
             node_table: AliasTable::new(),
             devices: Vec::new(),
             next_alias: 1,
@@ -424,7 +433,11 @@ impl EdgeNode {
             // The node table always exists.
             (None, None) => command::Commands::default(),
         };
-        self.events.extend(commands.events);
+        for event in commands.events {
+            if let Some(event) = self.node_control(now, event) {
+                self.events.push_back(event);
+            }
+        }
         if commands.rebirth {
             self.request_rebirth(now);
         }

@@ -15,7 +15,7 @@ impl EdgeNode {
     /// `tck-id-operational-behavior-data-commands-rebirth-action-3`).
     pub(super) fn publish_births(&mut self, now: Timestamp) {
         self.seq = Seq::ZERO;
-        let nbirth = birth::nbirth(now, self.bd_seq(), &self.node);
+        let nbirth = birth::nbirth(now, self.bd_seq(), &self.templates, &self.node);
         self.node_table = birth_table(&nbirth);
         self.node.mark_reported();
         let seq = self.take_seq();

@@ -82,6 +82,9 @@ mod tests {
             alias: None,
             value: Some(crate::Value::Int32(ms as i32)),
             timestamp: Timestamp::from_millis(ms),
+            quality: crate::Quality::Good,
+            transient: false,
+            metadata: None,
         }
     }
 

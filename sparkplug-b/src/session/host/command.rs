@@ -8,13 +8,17 @@ use super::{Connection, HostApplication};
 use crate::session::{Publish, QoS, Timestamp, Transmit};
 use crate::topic::{DeviceId, DeviceMessageType, EdgeNodeId, GroupId, NodeMessageType, Topic};
 use crate::validate::NODE_CONTROL_REBIRTH;
-use crate::{DataType, EncodeOptions, Metric, MetricDefinition, Payload, Value};
+use crate::{
+    AliasTable, DataType, EncodeOptions, Metric, MetricDefinition, Payload, Template, Value,
+};
 
 impl HostApplication {
     /// Writes `value` to a metric of an online node (NCMD) or device (DCMD), named as in its
     /// birth. The command addresses the metric by alias when the birth gave one, else by name,
     /// and carries the value as the birth's datatype; QoS 0, not retained
-    /// (`tck-id-topics-ncmd-payload`, `tck-id-topics-dcmd-payload`).
+    /// (`tck-id-topics-ncmd-payload`, `tck-id-topics-dcmd-payload`). `name` may be the path of
+    /// a member of a Template metric (`Motor1/Speed`): the command then carries the instance
+    /// with that member alone, typed as the birth declared the member.
     ///
     /// # Errors
     /// [`CommandError`]: not connected; node, device or metric unknown or not online; a value
@@ -45,8 +49,8 @@ impl HostApplication {
                 node: node.clone(),
             });
         }
-        let table = match device {
-            None => state.aliases(),
+        let (table, metrics) = match device {
+            None => (state.aliases(), &state.metrics),
             Some(device) => {
                 let dev = state
                     .device(device)
@@ -62,16 +66,51 @@ impl HostApplication {
                         device: device.clone(),
                     });
                 }
-                dev.aliases()
+                (dev.aliases(), &dev.metrics)
             }
         };
-        let def = table
-            .by_name(name)
-            .ok_or_else(|| CommandError::UnknownMetric {
-                name: name.to_owned(),
-            })?;
         let options = &self.config.encode_options;
-        let publish = write(now, group, node, device, def, value.into(), options)?;
+        let publish = match table.by_name(name) {
+            Some(def) => write(now, group, node, device, def, value.into(), options)?,
+            None => {
+                let (def, member) =
+                    member_of(table, name).ok_or_else(|| CommandError::UnknownMetric {
+                        name: name.to_owned(),
+                    })?;
+                let template_ref = match metrics.get(&def.name).and_then(|m| m.value.as_ref()) {
+                    Some(Value::Template(t)) => t.template_ref.clone(),
+                    _ => None,
+                }
+                .ok_or_else(|| CommandError::UnknownMetric {
+                    name: name.to_owned(),
+                })?;
+                let given = value.into();
+                let given_type = given.data_type();
+                let typed = coerce(given, member.datatype).ok_or_else(|| {
+                    CommandError::IncompatibleValue {
+                        name: name.to_owned(),
+                        datatype: member.datatype,
+                        given: given_type,
+                    }
+                })?;
+                let instance = Template::instance(
+                    template_ref,
+                    vec![Metric {
+                        name: Some(member.name.clone()),
+                        value: Some(typed),
+                        ..Metric::default()
+                    }],
+                );
+                let metric = Metric {
+                    name: def.alias.is_none().then(|| def.name.clone()),
+                    alias: def.alias,
+                    timestamp: Some(now.as_millis()),
+                    value: Some(Value::Template(Box::new(instance))),
+                    ..Metric::default()
+                };
+                ncmd(now, group, node, device, metric, options)?
+            }
+        };
         self.out.transmits.push_back(Transmit::Publish(publish));
         Ok(())
     }
@@ -154,6 +193,18 @@ pub(super) fn write(
         ..Metric::default()
     };
     ncmd(now, group, node, device, metric, options)
+}
+
+/// The Template metric and its member that `path` (`Motor1/Speed`) names in a birth's table.
+fn member_of<'t>(
+    table: &'t AliasTable,
+    path: &str,
+) -> Option<(&'t MetricDefinition, &'t MetricDefinition)> {
+    path.match_indices('/').find_map(|(i, _)| {
+        let def = table.by_name(&path[..i])?;
+        let member = def.members.as_ref()?.by_name(&path[i + 1..])?;
+        Some((def, member))
+    })
 }
 
 /// The NCMD (no device) or DCMD publish carrying `metric`

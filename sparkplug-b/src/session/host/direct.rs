@@ -39,7 +39,8 @@ use crate::session::{Seq, Timestamp};
 use crate::topic::MessageType;
 use crate::validate::{Violation, check_data_metric, is_plain_data_view};
 use crate::{
-    AliasTable, DataType, DecodeError, DecodeOptions, MetricView, ResolveError, Value, ValueRef,
+    AliasTable, DataType, DecodeError, DecodeOptions, MetricView, ResolveError, TemplateCatalog,
+    Value, ValueRef,
 };
 
 /// The metrics of one data message, resolved, before anything is reported or stored.
@@ -83,7 +84,7 @@ impl NodeCtx<'_> {
                 resolve(
                     bytes,
                     message_type,
-                    &node.aliases,
+                    (&node.aliases, &node.templates),
                     &node.metrics,
                     options,
                     slots,
@@ -95,7 +96,7 @@ impl NodeCtx<'_> {
                     resolve(
                         bytes,
                         message_type,
-                        &state.aliases,
+                        (&state.aliases, &node.templates),
                         &state.metrics,
                         options,
                         slots,
@@ -179,7 +180,7 @@ impl NodeCtx<'_> {
 fn resolve<'a>(
     bytes: &'a [u8],
     message_type: MessageType,
-    table: &AliasTable,
+    (table, templates): (&AliasTable, &TemplateCatalog),
     store: &MetricSet,
     options: &DecodeOptions,
     slots: Vec<Option<usize>>,
@@ -199,7 +200,13 @@ fn resolve<'a>(
             return Ok(());
         }
         let metric = decoder.decode(i, &metric)?;
-        check_data_metric(message_type, i, &metric, &mut out.violations);
+        check_data_metric(
+            message_type,
+            i,
+            &metric,
+            Some(templates),
+            &mut out.violations,
+        );
         match resolve_one(table, store, metric) {
             Ok((update, slot)) => {
                 out.updates.push(update);

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::session::{BdSeq, Seq, Timestamp};
 use crate::topic::{DeviceId, EdgeNodeId, GroupId, HostId, MessageType, StateMessage};
-use crate::{DataType, MetaData, Metric, PropertySet, Quality, Value};
+use crate::{DataType, MetaData, Metric, PropertySet, Quality, TemplateCatalog, Value};
 
 use super::rebirth::RebirthReason;
 
@@ -305,6 +305,21 @@ pub enum HostEvent {
         node: EdgeNodeId,
         /// The NBIRTH's bdSeq.
         bd_seq: Option<BdSeq>,
+        /// Host receive time.
+        at: Timestamp,
+    },
+    /// The template definitions of an NBIRTH, right after its [`HostEvent::NodeOnline`] and
+    /// before its [`HostEvent::Metrics`] (only when it defines any): the node's template
+    /// catalogue. Definitions are types, not metrics: they are never in a `Metrics` event.
+    NodeTemplates {
+        /// Group id.
+        group: GroupId,
+        /// Edge node id.
+        node: EdgeNodeId,
+        /// The NBIRTH's bdSeq.
+        bd_seq: Option<BdSeq>,
+        /// The definitions, by name, with their versions, members and parameters.
+        templates: Arc<TemplateCatalog>,
         /// Host receive time.
         at: Timestamp,
     },

@@ -14,8 +14,8 @@ use super::reorder::{Delivered, Outcome};
 use super::stats::HostStats;
 use crate::session::{BdSeq, Seq, Timestamp, Transmit};
 use crate::topic::{DeviceId, EdgeNodeId, GroupId, MessageType};
-use crate::validate::{BDSEQ, Rule, Violation, validate};
-use crate::{AliasTable, DecodeError, Metric, Payload, Value};
+use crate::validate::{BDSEQ, Rule, Violation, validate_with_templates};
+use crate::{AliasTable, DecodeError, Metric, Payload, TemplateCatalog, Value};
 
 /// Most violations one message reports one by one; the rest are summed up in one more
 /// [`HostEvent::Violation`], so that a message with 50,000 bad metrics costs 17 events, not
@@ -139,7 +139,9 @@ impl NodeCtx<'_> {
         message_type: MessageType,
         payload: Payload,
     ) {
-        if let Err(error) = validate(message_type, &payload) {
+        // An NBIRTH is checked against its own definitions; anything else against those of
+        // the node's current NBIRTH (tck-id-payloads-template-definition-nbirth).
+        if let Err(error) = validate_with_templates(message_type, &payload, &node.templates) {
             self.report(device.as_ref(), message_type, &error.violations);
         }
         match message_type {
@@ -300,6 +302,7 @@ impl NodeCtx<'_> {
         node.bd_seq = bd_seq;
         node.born = true;
         node.aliases = birth_table(&payload);
+        node.templates = Arc::new(TemplateCatalog::from_birth(&payload));
         node.metrics = MetricSet::from_birth(&payload, now);
         node.metrics.index_definitions(&node.aliases);
         node.go(Presence::Online, now);
@@ -310,6 +313,15 @@ impl NodeCtx<'_> {
             bd_seq: node.bd_seq,
             at: now,
         });
+        if !node.templates.is_empty() {
+            self.event(HostEvent::NodeTemplates {
+                group: self.group.clone(),
+                node: self.node_id.clone(),
+                bd_seq: node.bd_seq,
+                templates: Arc::clone(&node.templates),
+                at: now,
+            });
+        }
         let stamp = Stamp {
             message_type: MessageType::NBirth,
             seq,

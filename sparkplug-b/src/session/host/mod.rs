@@ -418,6 +418,30 @@ impl HostApplication {
         }
     }
 
+    /// The datatype a write to `name` takes, as the birth declared it: a metric's, or a
+    /// template member's by its path (`Motor1/Speed`), as
+    /// [`HostApplication::write_metric`] accepts them.
+    pub fn writable_datatype(
+        &self,
+        group: &GroupId,
+        node: &EdgeNodeId,
+        device: Option<&DeviceId>,
+        name: &str,
+    ) -> Option<crate::DataType> {
+        let state = self.node(group, node)?;
+        let table = match device {
+            None => state.aliases(),
+            Some(device) => state.device(device)?.aliases(),
+        };
+        if let Some(def) = table.by_name(name) {
+            return Some(def.datatype);
+        }
+        name.match_indices('/').find_map(|(i, _)| {
+            let def = table.by_name(&name[..i])?;
+            Some(def.members.as_ref()?.by_name(&name[i + 1..])?.datatype)
+        })
+    }
+
     /// A message of edge node `node_id` of `group` (or of its device `device`), its identifiers
     /// checked already. Nodes are looked up by name: only a node's first message allocates.
     fn handle_edge(

@@ -10,7 +10,7 @@ use super::rebirth::RebirthLimiter;
 use super::reorder::SeqTracker;
 use crate::session::{BdSeq, Timestamp};
 use crate::topic::{DeviceId, EdgeNodeId, GroupId};
-use crate::{AliasTable, DataType, Metric, Payload, PropertySet, Quality, Value};
+use crate::{AliasTable, DataType, Metric, Payload, PropertySet, Quality, TemplateCatalog, Value};
 
 /// Whether an edge node or device is online, as far as the host knows.
 ///
@@ -86,9 +86,14 @@ pub(super) struct MetricSet {
 
 impl MetricSet {
     /// The metrics a birth declares (those with a name and a datatype), received at `at`.
+    /// Template definitions are not metrics: they are the node's
+    /// [`TemplateCatalog`](crate::TemplateCatalog), never values.
     pub(super) fn from_birth(birth: &Payload, at: Timestamp) -> Self {
         let mut set = MetricSet::default();
         for metric in &birth.metrics {
+            if crate::template::is_definition(metric) {
+                continue;
+            }
             let (Some(name), Some(datatype)) = (&metric.name, metric.datatype) else {
                 continue;
             };
@@ -331,6 +336,8 @@ pub struct NodeState {
     pub(super) born: bool,
     pub(super) aliases: AliasTable,
     pub(super) metrics: MetricSet,
+    /// The template definitions of the current NBIRTH.
+    pub(super) templates: Arc<TemplateCatalog>,
     pub(super) devices: BTreeMap<DeviceId, DeviceState>,
     pub(super) seq: SeqTracker<Held>,
     pub(super) rebirth: RebirthLimiter,
@@ -347,6 +354,7 @@ impl NodeState {
             born: false,
             aliases: AliasTable::new(),
             metrics: MetricSet::default(),
+            templates: Arc::default(),
             devices: BTreeMap::new(),
             seq: SeqTracker::default(),
             rebirth: RebirthLimiter::default(),
@@ -396,6 +404,13 @@ impl NodeState {
     /// The names, aliases and datatypes of the last NBIRTH.
     pub fn aliases(&self) -> &AliasTable {
         &self.aliases
+    }
+
+    /// The template definitions of the last NBIRTH: the node's template catalogue, against
+    /// which the instances of the node and its devices are resolved (their parameters with
+    /// the definitions' defaults: [`TemplateCatalog::parameters`]).
+    pub fn templates(&self) -> &TemplateCatalog {
+        &self.templates
     }
 
     /// A device of this node.

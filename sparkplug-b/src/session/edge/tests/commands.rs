@@ -224,3 +224,84 @@ fn hostile_command_payloads_never_panic() {
     let _ = events(&mut node);
     assert_eq!(node.state(), EdgeState::Online);
 }
+
+/// The optional Node Control metrics (SPARKPLUG.md 3.7): Reboot, Next Server and Scan Rate are
+/// in the NBIRTH once added, and an NCMD writing them reaches the application as its own event;
+/// a new scan rate is checked (> 0), recorded and reported; a Reboot that is not a Boolean is
+/// rejected like any mistyped command
+/// (tck-id-operational-behavior-data-commands-ncmd-metric-value).
+#[test]
+fn node_control_metrics_reach_the_application() {
+    use crate::session::edge::{NODE_CONTROL_REBOOT, NODE_CONTROL_SCAN_RATE, NodeControl};
+    let mut node = node(config());
+    for control in [
+        NodeControl::Reboot,
+        NodeControl::NextServer,
+        NodeControl::ScanRate { ms: 1000 },
+    ] {
+        node.add_node_control(t(0), control).unwrap();
+    }
+    assert!(matches!(
+        node.add_node_control(t(0), NodeControl::ScanRate { ms: 0 }),
+        Err(MetricSpecError::InvalidScanRate(0))
+    ));
+    let (_, sent) = connect(&mut node, t(1));
+    let nbirth = &sent[0];
+    assert_eq!(
+        nbirth.metric(NODE_CONTROL_REBOOT).unwrap().value,
+        Some(Value::Boolean(false))
+    );
+    assert_eq!(
+        nbirth.metric("Node Control/Next Server").unwrap().datatype,
+        Some(DataType::Boolean)
+    );
+    assert_eq!(
+        nbirth.metric(NODE_CONTROL_SCAN_RATE).unwrap().value,
+        Some(Value::Int64(1000))
+    );
+    events(&mut node);
+    let ncmd = command(vec![
+        Metric::new(NODE_CONTROL_REBOOT, true).without_datatype(),
+        Metric::new("Node Control/Next Server", true).without_datatype(),
+        Metric::new(NODE_CONTROL_SCAN_RATE, 250i64).without_datatype(),
+    ]);
+    node.handle_publish(t(2), NCMD, &ncmd);
+    assert_eq!(
+        events(&mut node),
+        [
+            EdgeEvent::RebootRequested,
+            EdgeEvent::NextServerRequested,
+            EdgeEvent::ScanRateChanged { ms: 250 }
+        ]
+    );
+    node.flush(t(3));
+    let sent = publishes(&mut node);
+    // Data carries no datatype: the natural value of `long_value` until resolved.
+    assert_eq!(
+        sent[0].metric(NODE_CONTROL_SCAN_RATE).unwrap().value,
+        Some(Value::UInt64(250))
+    );
+    let bad = command(vec![
+        Metric::new(NODE_CONTROL_SCAN_RATE, -5i64).without_datatype(),
+        Metric::new(NODE_CONTROL_REBOOT, "now").without_datatype(),
+        Metric::new(NODE_CONTROL_REBOOT, false).without_datatype(),
+    ]);
+    node.handle_publish(t(4), NCMD, &bad);
+    let seen = events(&mut node);
+    assert!(
+        matches!(
+            &seen[..],
+            [
+                EdgeEvent::CommandRejected {
+                    error: CommandError::InvalidScanRate(-5),
+                    ..
+                },
+                EdgeEvent::CommandRejected {
+                    error: CommandError::Resolve(_),
+                    ..
+                },
+            ]
+        ),
+        "{seen:?}"
+    );
+}

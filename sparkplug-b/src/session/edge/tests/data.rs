@@ -216,3 +216,187 @@ fn store_and_forward_drops_the_oldest() {
     let (_, sent) = connect(&mut node, t(14));
     assert_eq!(kinds(&sent), [MessageType::NBirth]);
 }
+
+/// tck-id-payloads-propertyset-quality-value-type, tck-id-payloads-propertyset-quality-value-value:
+/// a failed sensor is published as BAD (the `Quality` property, Int32 0) with its last value,
+/// in data and in the next birth; a new value is GOOD again, without the property.
+#[test]
+fn a_bad_value_is_published_with_its_quality() {
+    use crate::{PropertySet, Quality};
+    let mut node = node(config());
+    connect(&mut node, t(0));
+    node.set_metric_quality(t(1), None, "Temp", Quality::Bad)
+        .unwrap();
+    node.flush(t(2));
+    let sent = publishes(&mut node);
+    let m = sent[0].metric("Temp").unwrap();
+    let props = m.properties.as_ref().unwrap();
+    assert_eq!(props.quality(), Some(Quality::Bad));
+    assert_eq!(
+        props.get("Quality").unwrap().datatype,
+        Some(DataType::Int32)
+    );
+    assert_eq!(m.value, Some(Value::Double(20.0)));
+    // Unchanged: nothing more to report.
+    node.flush(t(3));
+    assert!(publishes(&mut node).is_empty());
+    // A rebirth carries the quality.
+    node.handle_publish(t(4), NCMD, &rebirth_request());
+    node.handle_timeout(t(2000));
+    let sent = publishes(&mut node);
+    let birth = sent
+        .iter()
+        .find(|s| s.kind() == MessageType::NBirth)
+        .unwrap();
+    let temp = birth.metric("Temp").unwrap();
+    assert_eq!(
+        temp.properties.as_ref().map(PropertySet::quality),
+        Some(Some(Quality::Bad))
+    );
+    node.set_metric(t(2001), None, "Temp", 25.0).unwrap();
+    node.flush(t(2002));
+    let sent = publishes(&mut node);
+    let m = sent[0].metric("Temp").unwrap();
+    assert!(m.properties.is_none(), "GOOD is the absence of Quality");
+    assert!(matches!(
+        node.set_metric_quality(t(1), None, "Nope", Quality::Bad),
+        Err(SetMetricError::UnknownMetric { .. })
+    ));
+}
+
+/// SPARKPLUG.md 3.7: back-filled values go out with `is_historical` (checked like any value,
+/// the live value untouched), and a transient metric carries `is_transient` in birth and data.
+#[test]
+fn historical_backfill_and_transient_metrics() {
+    let mut node = node(config());
+    node.add_node_metric(t(0), MetricSpec::with_initial("Debug", 1i32).transient())
+        .unwrap();
+    let (_, sent) = connect(&mut node, t(1));
+    assert!(sent[0].metric("Debug").unwrap().is_transient);
+    assert!(!sent[0].metric("Temp").unwrap().is_transient);
+    node.publish_historical(
+        t(2),
+        None,
+        [
+            (
+                "Temp".to_owned(),
+                Value::Double(18.0),
+                Timestamp::from_millis(T0 - 5000),
+            ),
+            (
+                "Count".to_owned(),
+                Value::UInt32(7),
+                Timestamp::from_millis(T0 - 4000),
+            ),
+        ],
+    )
+    .unwrap();
+    let sent = publishes(&mut node);
+    assert_eq!(kinds(&sent), [MessageType::NData]);
+    let m = &sent[0].payload.metrics;
+    assert!(m.iter().all(|m| m.is_historical));
+    assert_eq!(m[0].timestamp, Some(T0 - 5000));
+    assert_eq!(node.metric_value(None, "Temp"), Some(&Value::Double(20.0)));
+    // All or nothing: a mistyped value refuses the lot.
+    assert!(matches!(
+        node.publish_historical(
+            t(3),
+            None,
+            [
+                ("Temp".to_owned(), Value::Double(1.0), t(0)),
+                ("Count".to_owned(), Value::Double(1.0), t(0)),
+            ],
+        ),
+        Err(SetMetricError::TypeMismatch { .. })
+    ));
+    assert!(publishes(&mut node).is_empty());
+    node.set_metric(t(4), None, "Debug", 2i32).unwrap();
+    node.flush(t(5));
+    let sent = publishes(&mut node);
+    assert!(sent[0].metric("Debug").unwrap().is_transient);
+}
+
+/// SPARKPLUG.md 3.7: a File metric with its MetaData (file name, type, size, md5) in the birth
+/// and in data; metadata that cannot describe the value is refused before the wire.
+#[test]
+fn file_metrics_carry_checked_metadata() {
+    use crate::MetaData;
+    let md = |size: u64, md5: Option<&str>| MetaData {
+        file_name: Some("recipe.csv".into()),
+        file_type: Some("csv".into()),
+        size: Some(size),
+        md5: md5.map(str::to_owned),
+        ..MetaData::default()
+    };
+    let md5 = "0cc175b9c0f1b6a831c399e269772661";
+    let mut node = node(config());
+    assert!(matches!(
+        node.add_node_metric(
+            t(0),
+            MetricSpec::with_initial("Recipe", Value::File(b"abc".to_vec()))
+                .with_metadata(md(4, None))
+        ),
+        Err(MetricSpecError::InvalidMetadata { .. })
+    ));
+    assert!(matches!(
+        node.add_node_metric(
+            t(0),
+            MetricSpec::with_initial("Recipe", Value::File(b"abc".to_vec()))
+                .with_metadata(md(3, Some("nope")))
+        ),
+        Err(MetricSpecError::InvalidMetadata { .. })
+    ));
+    node.add_node_metric(
+        t(0),
+        MetricSpec::with_initial("Recipe", Value::File(b"abc".to_vec()))
+            .with_metadata(md(3, Some(md5))),
+    )
+    .unwrap();
+    let (_, sent) = connect(&mut node, t(1));
+    let birth = sent[0].metric("Recipe").unwrap();
+    let m = birth.metadata.as_deref().unwrap();
+    assert_eq!(
+        (m.file_name.as_deref(), m.size, m.md5.as_deref()),
+        (Some("recipe.csv"), Some(3), Some(md5))
+    );
+    // A new value: its size follows, the old md5 no longer holds.
+    node.set_metric(t(2), None, "Recipe", Value::File(b"abcdef".to_vec()))
+        .unwrap();
+    node.flush(t(3));
+    let sent = publishes(&mut node);
+    let m = sent[0]
+        .metric("Recipe")
+        .unwrap()
+        .metadata
+        .as_deref()
+        .unwrap();
+    assert_eq!((m.size, m.md5.as_deref()), (Some(6), None));
+    // New metadata for the value, checked against it, published with it.
+    assert!(matches!(
+        node.set_metric_metadata(t(4), None, "Recipe", md(3, None)),
+        Err(SetMetricError::InvalidMetadata { .. })
+    ));
+    node.set_metric_metadata(t(4), None, "Recipe", md(6, Some(md5)))
+        .unwrap();
+    node.flush(t(5));
+    let sent = publishes(&mut node);
+    let m = sent[0]
+        .metric("Recipe")
+        .unwrap()
+        .metadata
+        .as_deref()
+        .unwrap();
+    assert_eq!(m.md5.as_deref(), Some(md5));
+    // A part of a multi-part transfer may be shorter than the whole.
+    let part = MetaData {
+        is_multi_part: Some(true),
+        seq: Some(0),
+        size: Some(1000),
+        ..MetaData::default()
+    };
+    node.add_node_metric(
+        t(6),
+        MetricSpec::with_initial("Blob", Value::Bytes(vec![1, 2])).with_metadata(part),
+    )
+    .unwrap();
+}

@@ -5,6 +5,7 @@ mod commands;
 mod data;
 mod primary_host;
 mod session;
+mod templates;
 
 use super::*;
 use crate::session::Publish;

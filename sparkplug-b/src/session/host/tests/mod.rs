@@ -6,6 +6,7 @@ mod hostile;
 mod nodes;
 mod ordering;
 mod state;
+mod templates;
 
 use core::time::Duration;
 
