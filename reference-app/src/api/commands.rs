@@ -111,12 +111,12 @@ async fn within_range(state: &ApiState, source: &Source, body: &WriteBody) -> Re
         JsonValue::String(s) => s.parse::<f64>().ok(),
         _ => None,
     };
-    let Some(number) = number else {
-        // Not a number: the datatype check says what is wrong with it.
+    let Some(number) = number.filter(|n| n.is_finite()) else {
+        // Not a finite number: the datatype check says what is wrong with it.
         return Ok(());
     };
-    let below = low.is_some_and(|low| !(number >= low));
-    let above = high.is_some_and(|high| !(number <= high));
+    let below = low.is_some_and(|low| number < low);
+    let above = high.is_some_and(|high| number > high);
     if below || above {
         let bound = |b: Option<f64>| b.map_or_else(|| "-".to_owned(), |b| b.to_string());
         return Err(ApiError::out_of_range(format!(
