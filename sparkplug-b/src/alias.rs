@@ -508,7 +508,8 @@ mod tests {
     }
 
     /// Template members in data messages carry no datatype; the birth's instance has them all
-    /// (tck-id-payloads-template-instance-members-birth, -members-data).
+    /// (tck-id-payloads-template-instance-members-birth,
+    /// tck-id-payloads-template-instance-members-data).
     #[test]
     fn template_members_resolve_through_the_birth_instance() {
         let instance = Template::instance(

@@ -41,7 +41,8 @@ impl Quality {
 /// A property value: a type, a null flag, and a value of that type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PropertyValue {
-    /// The declared data type (required in births: `tck-id-payloads-metric-propertyvalue-type-req`).
+    /// The declared data type (required in births:
+    /// `tck-id-payloads-metric-propertyvalue-type-req`).
     pub datatype: Option<DataType>,
     /// Whether the value is null.
     pub is_null: bool,
@@ -157,7 +158,8 @@ mod tests {
         assert!(set.get("missing").is_none());
     }
 
-    /// tck-id-payloads-propertyset-quality-value-type and -value-value.
+    /// tck-id-payloads-propertyset-quality-value-type and
+    /// tck-id-payloads-propertyset-quality-value-value.
     #[test]
     fn quality_codes() {
         assert_eq!(PropertySet::new().quality(), Some(Quality::Good));

@@ -168,7 +168,8 @@ pub enum TemplateDefinitionError {
         parameter: String,
     },
     /// A parameter has no type or one that is not a basic type
-    /// (`tck-id-payloads-template-parameter-type-req`, `tck-id-payloads-template-parameter-type-value`).
+    /// (`tck-id-payloads-template-parameter-type-req`,
+    /// `tck-id-payloads-template-parameter-type-value`).
     #[error(
         "template {template:?}: parameter {parameter:?} needs a basic type (tck-id-payloads-template-parameter-type-value)"
     )]
@@ -659,8 +660,9 @@ pub(crate) fn is_definition(metric: &Metric) -> bool {
 mod tests {
     use super::*;
 
-    /// tck-id-payloads-template-is-definition-definition, -is-definition-instance,
-    /// -definition-ref, -instance-ref
+    /// tck-id-payloads-template-is-definition-definition,
+    /// tck-id-payloads-template-is-definition-instance,
+    /// tck-id-payloads-template-definition-ref, tck-id-payloads-template-instance-ref
     #[test]
     fn constructors_set_is_definition_and_template_ref() {
         let def = Template::definition(vec![]).with_version("2");

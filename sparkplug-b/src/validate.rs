@@ -730,7 +730,8 @@ mod tests {
     }
 
     /// tck-id-payloads-nbirth-bdseq, tck-id-payloads-nbirth-rebirth-req,
-    /// tck-id-operational-behavior-data-commands-rebirth-name-aliases, tck-id-topics-nbirth-rebirth-metric
+    /// tck-id-operational-behavior-data-commands-rebirth-name-aliases,
+    /// tck-id-topics-nbirth-rebirth-metric
     #[test]
     fn nbirth_needs_bdseq_and_an_unaliased_rebirth_false() {
         let mut p = nbirth();
@@ -933,8 +934,10 @@ mod tests {
         assert_eq!(rules(MessageType::NDeath, &p), [Rule::BdSeqType]);
     }
 
-    /// tck-id-payloads-template-definition-nbirth-only, -definition-ref, -instance-ref,
-    /// -is-definition, -parameter-name-required, -parameter-type-value, -parameter-value
+    /// tck-id-payloads-template-definition-nbirth-only, tck-id-payloads-template-definition-ref,
+    /// tck-id-payloads-template-instance-ref, tck-id-payloads-template-is-definition,
+    /// tck-id-payloads-template-parameter-name-required,
+    /// tck-id-payloads-template-parameter-type-value, tck-id-payloads-template-parameter-value
     #[test]
     fn templates() {
         let def = Template::definition(vec![Metric::new("m", 0i32)])
@@ -971,7 +974,8 @@ mod tests {
         );
     }
 
-    /// tck-id-payloads-dataset-column-size, -column-num-headers, -types-value
+    /// tck-id-payloads-dataset-column-size, tck-id-payloads-dataset-column-num-headers,
+    /// tck-id-payloads-dataset-types-value
     #[test]
     fn datasets() {
         let mut ds = DataSet::new([("a", DataType::Int32)]);
@@ -988,8 +992,10 @@ mod tests {
         );
     }
 
-    /// tck-id-payloads-propertyset-keys-array-size, -propertyvalue-type-req, -type-value,
-    /// tck-id-payloads-propertyset-quality-value-type and -value-value
+    /// tck-id-payloads-propertyset-keys-array-size, tck-id-payloads-metric-propertyvalue-type-req,
+    /// tck-id-payloads-metric-propertyvalue-type-value,
+    /// tck-id-payloads-propertyset-quality-value-type and
+    /// tck-id-payloads-propertyset-quality-value-value
     #[test]
     fn properties() {
         let mut set = PropertySet::new()
@@ -1035,6 +1041,27 @@ mod tests {
         Metric::new("Motor1", Template::instance("Motor", members)).with_timestamp(1)
     }
 
+    /// tck-id-payloads-template-parameter-type-req: a parameter in a birth carries its type;
+    /// one without is a violation, whatever its value.
+    #[test]
+    fn template_parameters_in_births_need_a_type() {
+        let def = Template::definition(vec![Metric::new("m", 0i32)]).with_parameter(Parameter {
+            name: Some("p".into()),
+            datatype: None,
+            value: None,
+        });
+        let p = nbirth().with_metric(Metric::new("T", def).with_timestamp(1));
+        let found = rules(MessageType::NBirth, &p);
+        assert!(
+            found.contains(&Rule::TemplateParameterTypeMissing),
+            "{found:?}"
+        );
+        assert_eq!(
+            Rule::TemplateParameterTypeMissing.tck_id(),
+            "payloads-template-parameter-type-req"
+        );
+    }
+
     /// tck-id-payloads-template-definition-nbirth, tck-id-topics-nbirth-templates: an NBIRTH
     /// instance of a template the NBIRTH does not define, at the top or nested in a member.
     #[test]
@@ -1057,7 +1084,8 @@ mod tests {
     /// tck-id-payloads-template-definition-nbirth, tck-id-payloads-template-instance-members,
     /// tck-id-payloads-template-instance-members-birth,
     /// tck-id-payloads-template-instance-members-data, tck-id-payloads-template-definition-members,
-    /// tck-id-payloads-template-definition-parameters, tck-id-payloads-template-instance-parameters:
+    /// tck-id-payloads-template-definition-parameters,
+    /// tck-id-payloads-template-instance-parameters:
     /// DBIRTH and DDATA instances checked against the NBIRTH's definitions.
     #[test]
     fn instances_are_checked_against_the_nbirths_definitions() {

@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn a_topic_checks_the_message_type_rules() {
-        // An NBIRTH needs seq 0 and bdSeq (tck-id-payloads-nbirth-seq, -nbirth-bdseq).
+        // An NBIRTH needs seq 0 and bdSeq (tck-id-payloads-nbirth-seq,
+        // tck-id-payloads-nbirth-bdseq).
         let bytes = Payload::new(1).encode_to_vec().unwrap();
         let (_, warnings) = decode(&args(Some("spBv1.0/G/NBIRTH/N")), &bytes).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");

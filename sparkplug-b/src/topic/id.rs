@@ -411,7 +411,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    // tck-id-topic-structure-namespace-valid-group-id, -valid-edge-node-id, -valid-device-id
+    // tck-id-topic-structure-namespace-valid-group-id,
+    // tck-id-topic-structure-namespace-valid-edge-node-id,
+    // tck-id-topic-structure-namespace-valid-device-id
     #[test]
     fn accepts_utf8_ids_case_sensitive() {
         for s in [

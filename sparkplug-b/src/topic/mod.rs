@@ -465,7 +465,9 @@ mod tests {
         assert_eq!(Topic::parse("spBv1.0/G/STATE/E/D"), Err(E::MisplacedState));
     }
 
-    // tck-id-topic-structure-namespace-valid-group-id, -valid-edge-node-id, -valid-device-id,
+    // tck-id-topic-structure-namespace-valid-group-id,
+    // tck-id-topic-structure-namespace-valid-edge-node-id,
+    // tck-id-topic-structure-namespace-valid-device-id,
     // tck-id-intro-group-id-string, tck-id-intro-group-id-chars, tck-id-host-topic-phid-birth-topic
     #[test]
     fn rejects_invalid_ids() {

@@ -108,7 +108,7 @@ fn payloads_cmd_seq_and_timestamp() {
 
 /// tck-id-operational-behavior-data-commands-ncmd-rebirth-value: rebirth requests are counted,
 /// and must carry true; tck-id-operational-behavior-data-commands-ncmd-metric-value and
-/// -metric-name (SHOULD) against the birth.
+/// tck-id-operational-behavior-data-commands-ncmd-metric-name (SHOULD) against the birth.
 #[test]
 fn commands_are_checked_against_the_birth() {
     let mut h = Harness::new();

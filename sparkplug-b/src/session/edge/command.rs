@@ -152,7 +152,8 @@ mod tests {
         wire(Payload::new(5).with_metric(metric))
     }
 
-    /// tck-id-operational-behavior-data-commands-ncmd-rebirth-name and -value: rebirth by name,
+    /// tck-id-operational-behavior-data-commands-ncmd-rebirth-name and
+    /// tck-id-operational-behavior-data-commands-ncmd-rebirth-value: rebirth by name,
     /// with or without a datatype; false is no request.
     #[test]
     fn rebirth_by_name() {

@@ -304,7 +304,9 @@ mod tests {
         (GroupId::new("G").unwrap(), EdgeNodeId::new("E").unwrap())
     }
 
-    /// tck-id-operational-behavior-data-commands-ncmd-rebirth-verb, -name, -value;
+    /// tck-id-operational-behavior-data-commands-ncmd-rebirth-verb,
+    /// tck-id-operational-behavior-data-commands-ncmd-rebirth-name,
+    /// tck-id-operational-behavior-data-commands-ncmd-rebirth-value;
     /// tck-id-topics-ncmd-topic, tck-id-topics-ncmd-mqtt, tck-id-payloads-ncmd-seq,
     /// tck-id-payloads-ncmd-timestamp, tck-id-payloads-ncmd-qos, tck-id-payloads-ncmd-retain
     #[test]
@@ -330,7 +332,8 @@ mod tests {
         );
     }
 
-    /// tck-id-operational-behavior-data-commands-ncmd-metric-value and -dcmd-metric-value
+    /// tck-id-operational-behavior-data-commands-ncmd-metric-value and
+    /// tck-id-operational-behavior-data-commands-dcmd-metric-value
     #[test]
     fn values_are_converted_to_the_birth_datatype_or_refused() {
         assert_eq!(

@@ -89,7 +89,9 @@ pub(super) fn publishes(transmits: &[Transmit]) -> Vec<&Publish> {
 }
 
 /// The decoded rebirth requests among `transmits`, checked to be well-formed NCMDs to E1
-/// (tck-id-operational-behavior-data-commands-ncmd-rebirth-verb, -name, -value,
+/// (tck-id-operational-behavior-data-commands-ncmd-rebirth-verb,
+/// tck-id-operational-behavior-data-commands-ncmd-rebirth-name,
+/// tck-id-operational-behavior-data-commands-ncmd-rebirth-value,
 /// tck-id-topics-ncmd-topic, tck-id-topics-ncmd-mqtt, tck-id-payloads-ncmd-seq,
 /// tck-id-payloads-ncmd-timestamp, tck-id-payloads-ncmd-qos, tck-id-payloads-ncmd-retain).
 pub(super) fn rebirth_requests(transmits: &[Transmit]) -> Vec<Payload> {

@@ -104,7 +104,10 @@ fn any_nbirth_seq_is_a_resync_point() {
 }
 
 /// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-offline,
-/// -ndeath-node-tags-stale, -ndeath-devices-offline, -ndeath-devices-tags-stale: on an NDEATH
+/// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale,
+/// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-offline,
+/// tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-tags-stale: on an
+/// NDEATH
 /// with the current bdSeq everything goes offline and STALE at host receive time (not at the
 /// NDEATH's payload timestamp).
 #[test]
@@ -171,7 +174,8 @@ fn ndeath_of_another_session_is_ignored() {
 }
 
 /// tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-offline,
-/// -ddeath-devices-tags-stale: DDEATH marks the device at the DDEATH payload timestamp.
+/// tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-tags-stale: DDEATH
+/// marks the device at the DDEATH payload timestamp.
 #[test]
 fn ddeath_marks_the_device_at_its_payload_timestamp() {
     let mut host = born(config());

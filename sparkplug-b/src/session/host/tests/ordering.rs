@@ -32,8 +32,10 @@ fn seqs(events: &[HostEvent]) -> Vec<(Option<u8>, bool)> {
         .collect()
 }
 
-/// tck-id-operational-behavior-host-reordering-param, -reordering-start,
-/// -reordering-rebirth: the TCK's MessageOrderingTest — three good DDATA, one withheld, the next
+/// tck-id-operational-behavior-host-reordering-param,
+/// tck-id-operational-behavior-host-reordering-start,
+/// tck-id-operational-behavior-host-reordering-rebirth: the TCK's MessageOrderingTest — three good
+/// DDATA, one withheld, the next
 /// sent: the timer starts, and on expiry the host asks for a rebirth and delivers what it held.
 #[test]
 fn an_unfilled_gap_times_out_into_a_rebirth() {

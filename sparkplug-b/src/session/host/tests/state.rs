@@ -13,9 +13,13 @@ fn state_of(publish: &Publish) -> StateMessage {
 /// tck-id-host-topic-phid-death-required, tck-id-host-topic-phid-death-topic,
 /// tck-id-host-topic-phid-death-qos, tck-id-host-topic-phid-death-retain,
 /// tck-id-host-topic-phid-death-payload, tck-id-host-topic-phid-death-payload-timestamp-connect,
-/// tck-id-operational-behavior-host-application-connect-will, -connect-will-topic,
-/// -connect-will-payload, -connect-will-qos, -connect-will-retained,
-/// tck-id-payloads-state-will-message, -qos, -retain, -payload
+/// tck-id-operational-behavior-host-application-connect-will,
+/// tck-id-operational-behavior-host-application-connect-will-topic,
+/// tck-id-operational-behavior-host-application-connect-will-payload,
+/// tck-id-operational-behavior-host-application-connect-will-qos,
+/// tck-id-operational-behavior-host-application-connect-will-retained,
+/// tck-id-payloads-state-will-message, tck-id-payloads-state-will-message-qos,
+/// tck-id-payloads-state-will-message-retain, tck-id-payloads-state-will-message-payload
 #[test]
 fn the_will_is_the_state_death_of_connect_time() {
     let mut host = HostApplication::new(config().with_client_id("client-7"));
@@ -40,10 +44,15 @@ fn the_will_is_the_state_death_of_connect_time() {
 /// tck-id-host-topic-phid-birth-topic, tck-id-host-topic-phid-birth-qos,
 /// tck-id-host-topic-phid-birth-retain, tck-id-host-topic-phid-birth-payload,
 /// tck-id-host-topic-phid-birth-payload-timestamp,
-/// tck-id-message-flow-phid-sparkplug-state-publish, -state-publish-payload,
-/// -state-publish-payload-timestamp,
-/// tck-id-operational-behavior-host-application-connect-birth, -birth-topic, -birth-payload,
-/// -birth-qos, -birth-retained, tck-id-payloads-state-birth, tck-id-payloads-state-birth-payload,
+/// tck-id-message-flow-phid-sparkplug-state-publish,
+/// tck-id-message-flow-phid-sparkplug-state-publish-payload,
+/// tck-id-message-flow-phid-sparkplug-state-publish-payload-timestamp,
+/// tck-id-operational-behavior-host-application-connect-birth,
+/// tck-id-operational-behavior-host-application-connect-birth-topic,
+/// tck-id-operational-behavior-host-application-connect-birth-payload,
+/// tck-id-operational-behavior-host-application-connect-birth-qos,
+/// tck-id-operational-behavior-host-application-connect-birth-retained,
+/// tck-id-payloads-state-birth, tck-id-payloads-state-birth-payload,
 /// tck-id-conformance-primary-host, tck-id-intro-sparkplug-host-state, tck-id-components-ph-state
 #[test]
 fn subscriptions_then_the_birth_with_the_wills_timestamp() {
@@ -185,8 +194,12 @@ fn other_hosts_state() {
     ));
 }
 
-/// tck-id-operational-behavior-host-application-termination, -death-topic, -death-payload,
-/// -death-qos, -death-retained, -disconnect-intentional,
+/// tck-id-operational-behavior-host-application-termination,
+/// tck-id-operational-behavior-host-application-death-topic,
+/// tck-id-operational-behavior-host-application-death-payload,
+/// tck-id-operational-behavior-host-application-death-qos,
+/// tck-id-operational-behavior-host-application-death-retained,
+/// tck-id-operational-behavior-host-application-disconnect-intentional,
 /// tck-id-host-topic-phid-death-payload-timestamp-disconnect-clean
 #[test]
 fn shutdown_publishes_the_death_of_now_then_disconnects() {
@@ -214,8 +227,11 @@ fn shutdown_publishes_the_death_of_now_then_disconnects() {
 
 /// tck-id-topics-ncmd-topic, tck-id-topics-ncmd-mqtt, tck-id-topics-ncmd-timestamp,
 /// tck-id-topics-ncmd-payload, tck-id-operational-behavior-data-commands-ncmd-verb,
-/// -ncmd-metric-name, -ncmd-metric-value, tck-id-payloads-ncmd-timestamp, -ncmd-seq, -ncmd-qos,
-/// -ncmd-retain, tck-id-payloads-name-cmd-requirement, tck-id-payloads-metric-datatype-not-req,
+/// tck-id-operational-behavior-data-commands-ncmd-metric-name,
+/// tck-id-operational-behavior-data-commands-ncmd-metric-value, tck-id-payloads-ncmd-timestamp,
+/// tck-id-payloads-ncmd-seq, tck-id-payloads-ncmd-qos,
+/// tck-id-payloads-ncmd-retain, tck-id-payloads-name-cmd-requirement,
+/// tck-id-payloads-metric-datatype-not-req,
 /// tck-id-payloads-alias-data-cmd-requirement
 #[test]
 fn ncmd_writes_by_alias_or_name_as_the_birth_datatype() {
@@ -249,8 +265,10 @@ fn ncmd_writes_by_alias_or_name_as_the_birth_datatype() {
 
 /// tck-id-topics-dcmd-topic, tck-id-topics-dcmd-mqtt, tck-id-topics-dcmd-timestamp,
 /// tck-id-topics-dcmd-payload, tck-id-operational-behavior-data-commands-dcmd-verb,
-/// -dcmd-metric-name, -dcmd-metric-value, tck-id-payloads-dcmd-timestamp, -dcmd-seq, -dcmd-qos,
-/// -dcmd-retain
+/// tck-id-operational-behavior-data-commands-dcmd-metric-name,
+/// tck-id-operational-behavior-data-commands-dcmd-metric-value, tck-id-payloads-dcmd-timestamp,
+/// tck-id-payloads-dcmd-seq, tck-id-payloads-dcmd-qos,
+/// tck-id-payloads-dcmd-retain
 #[test]
 fn dcmd_writes_and_command_errors() {
     let mut host = born(config());
@@ -307,7 +325,9 @@ fn dcmd_writes_and_command_errors() {
     assert!(transmits(&mut host).is_empty());
 }
 
-/// tck-id-operational-behavior-data-commands-ncmd-rebirth-verb, -rebirth-name, -rebirth-value:
+/// tck-id-operational-behavior-data-commands-ncmd-rebirth-verb,
+/// tck-id-operational-behavior-data-commands-ncmd-rebirth-name,
+/// tck-id-operational-behavior-data-commands-ncmd-rebirth-value:
 /// an explicit request goes out whatever the rate limit.
 #[test]
 fn explicit_rebirth_requests_ignore_the_rate_limit() {
