@@ -43,6 +43,34 @@ pub struct MqttSection {
     pub password: Option<String>,
     /// A PEM file of CA certificates to trust for TLS (`mqtts://`).
     pub ca_file: Option<PathBuf>,
+    /// What the host does when `online: false` appears on its own STATE topic while it is
+    /// online (a forged or stale message; docs/SECURITY.md).
+    pub own_state_offline: OwnStateOfflineChoice,
+}
+
+/// `mqtt.own_state_offline`: the host's answer to an offline STATE of its own
+/// ([`sparkplug_b::session::host::OwnStateOffline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnStateOfflineChoice {
+    /// A new MQTT session whose STATE birth is newer than the offline message (default).
+    #[default]
+    NewSession,
+    /// Publish the birth again with the same timestamp, the Sparkplug 3.0 rule.
+    Republish,
+    /// Only report it.
+    Report,
+}
+
+impl From<OwnStateOfflineChoice> for sparkplug_b::session::host::OwnStateOffline {
+    fn from(choice: OwnStateOfflineChoice) -> Self {
+        use sparkplug_b::session::host::OwnStateOffline as O;
+        match choice {
+            OwnStateOfflineChoice::NewSession => O::NewSession,
+            OwnStateOfflineChoice::Republish => O::RepublishSameTimestamp,
+            OwnStateOfflineChoice::Report => O::Report,
+        }
+    }
 }
 
 impl Default for MqttSection {
@@ -55,6 +83,7 @@ impl Default for MqttSection {
             username: None,
             password: None,
             ca_file: None,
+            own_state_offline: OwnStateOfflineChoice::NewSession,
         }
     }
 }
@@ -112,6 +141,10 @@ pub struct StorageSection {
     pub future_tolerance_s: u64,
     /// How far behind its receive time a live sample's metric time may be; none by default.
     pub past_tolerance_s: Option<u64>,
+    /// How long a write may run before its batch and what waits in memory go to the spill
+    /// file, so that a stalled database loses nothing to a crash (docs/RELIABILITY.md).
+    /// Default 2000.
+    pub stall_timeout_ms: u64,
 }
 
 impl Default for StorageSection {
@@ -123,6 +156,7 @@ impl Default for StorageSection {
             parquet: true,
             future_tolerance_s: 300,
             past_tolerance_s: None,
+            stall_timeout_ms: 2000,
         }
     }
 }
@@ -383,6 +417,27 @@ mod tests {
     fn a_wrong_type_is_an_error_with_its_line() {
         let err = AppConfig::from_toml("[sim]\n\nseed = \"one\"\n").unwrap_err();
         assert!(err.to_string().contains("line 3"), "{err}");
+    }
+
+    /// The host's answer to a forged offline STATE and the spill deadline are read from the
+    /// file; an unknown answer is an error that names the key.
+    #[test]
+    fn the_forged_state_answer_and_the_stall_timeout_are_configurable() {
+        let config = AppConfig::from_toml(
+            "[mqtt]\nown_state_offline = \"republish\"\n[storage]\nstall_timeout_ms = 500\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.mqtt.own_state_offline,
+            OwnStateOfflineChoice::Republish
+        );
+        assert_eq!(
+            sparkplug_b::session::host::OwnStateOffline::from(config.mqtt.own_state_offline),
+            sparkplug_b::session::host::OwnStateOffline::RepublishSameTimestamp
+        );
+        assert_eq!(config.storage.stall_timeout_ms, 500);
+        let e = AppConfig::from_toml("[mqtt]\nown_state_offline = \"ignore\"\n").unwrap_err();
+        assert!(e.to_string().contains("own_state_offline"), "{e}");
     }
 
     #[test]

@@ -82,7 +82,10 @@ impl Delivery {
                 config.storage.data_dir.join("dead-letter"),
                 DEAD_LETTER_MAX_BYTES,
             )
-            .with_flush_interval(Some(Duration::from_secs(30)));
+            .with_flush_interval(Some(Duration::from_secs(30)))
+            .with_stall_timeout(Duration::from_millis(
+                config.storage.stall_timeout_ms.max(1),
+            ));
         let pipeline =
             Arc::new(Pipeline::new(delivery, sinks).context("cannot start the delivery pipeline")?);
         let reader: StatsReader = pipeline.stats_reader();

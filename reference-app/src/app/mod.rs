@@ -253,7 +253,9 @@ async fn start_inner(config: &AppConfig, parts: Parts) -> Result<Running> {
         };
         let pipeline = Delivery::start(config, store, &telemetry).await?;
         let host_id = HostId::new(config.mqtt.host_id.clone()).context("--host-id")?;
-        let app = HostApplication::new(HostConfig::new(host_id));
+        let app = HostApplication::new(
+            HostConfig::new(host_id).with_own_state_offline(config.mqtt.own_state_offline.into()),
+        );
         let host_mqtt = mqtt.clone().with_events(65_536, EventOverflow::Wait);
         let (runner, handle, events) = HostRunner::new(app, host_mqtt);
         let runner_task = runner.spawn();
