@@ -160,6 +160,20 @@ pub struct CatalogueEntry {
     pub properties: Option<PropertySet>,
 }
 
+impl CatalogueEntry {
+    /// The entry as the birth certificate and the dead-letter file write it:
+    /// `{"name", "alias", "datatype", "datatype_name", "properties"}`.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": &*self.metric,
+            "alias": self.alias,
+            "datatype": self.datatype.code(),
+            "datatype_name": self.datatype.name(),
+            "properties": self.properties,
+        })
+    }
+}
+
 /// An NBIRTH or DBIRTH: one version of a node's or device's metric catalogue (its "birth
 /// certificate"). The values it carried arrive as [`Sample`]s beside it.
 #[derive(Debug, Clone, PartialEq)]

@@ -171,19 +171,7 @@ pub(crate) fn record_json(record: &Record) -> Json {
         }
         Record::Birth(b) => {
             let (group, node, device) = source_json(Some(&b.source));
-            let metrics: Vec<Json> = b
-                .metrics
-                .iter()
-                .map(|m| {
-                    json!({
-                        "name": &*m.metric,
-                        "alias": m.alias,
-                        "datatype": m.datatype.code(),
-                        "datatype_name": m.datatype.name(),
-                        "properties": m.properties,
-                    })
-                })
-                .collect();
+            let metrics: Vec<Json> = b.metrics.iter().map(|m| m.to_json()).collect();
             json!({
                 "type": "birth",
                 "group": group, "node": node, "device": device,

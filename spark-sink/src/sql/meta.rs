@@ -13,19 +13,7 @@ use crate::record::{Birth, Event, EventKind, Source};
 /// "datatype_name": "Template", "properties": null, "definition": {version, metrics,
 /// parameters, ...}}` (definitions are not metrics: they have no `sink_metrics` row).
 fn certificate(birth: &Birth) -> String {
-    let mut entries: Vec<_> = birth
-        .metrics
-        .iter()
-        .map(|m| {
-            json!({
-                "name": &*m.metric,
-                "alias": m.alias,
-                "datatype": m.datatype.code(),
-                "datatype_name": m.datatype.name(),
-                "properties": m.properties,
-            })
-        })
-        .collect();
+    let mut entries: Vec<_> = birth.metrics.iter().map(|m| m.to_json()).collect();
     entries.extend(birth.templates.iter().map(|(name, definition)| {
         json!({
             "name": name,
