@@ -126,6 +126,28 @@ fn varint(bytes: &[u8]) -> (u32, usize) {
     (value, used)
 }
 
+/// MQTT 3.1.1 with Clean Session set.
+#[track_caller]
+fn assert_clean_v311(flags: &SessionFlags) {
+    let expected = SessionFlags {
+        level: 4,
+        clean: true,
+        session_expiry: None,
+    };
+    assert_eq!(*flags, expected);
+}
+
+/// MQTT 5 with Clean Start set and a Session Expiry Interval of 0 (absent means 0).
+#[track_caller]
+fn assert_clean_v5(flags: &SessionFlags) {
+    assert_eq!((flags.level, flags.clean), (5, true));
+    assert_eq!(
+        flags.session_expiry.unwrap_or(0),
+        0,
+        "Session Expiry Interval 0"
+    );
+}
+
 fn edge_node() -> EdgeNode {
     let config = EdgeNodeConfig::new(
         GroupId::new(unique("G")).expect("group id"),
@@ -149,14 +171,7 @@ async fn edge_node_v311_connects_with_a_clean_session() {
         run_edge_node(edge_node(), mqtt, MemoryBdSeqStore::default())
     })
     .await;
-    assert_eq!(
-        flags,
-        SessionFlags {
-            level: 4,
-            clean: true,
-            session_expiry: None
-        }
-    );
+    assert_clean_v311(&flags);
 }
 
 /// tck-id-principles-persistence-clean-session-50: an edge node connects with Clean Start
@@ -167,12 +182,7 @@ async fn edge_node_v5_connects_with_clean_start_and_no_session_expiry() {
         run_edge_node(edge_node(), mqtt, MemoryBdSeqStore::default())
     })
     .await;
-    assert_eq!((flags.level, flags.clean), (5, true));
-    assert_eq!(
-        flags.session_expiry.unwrap_or(0),
-        0,
-        "Session Expiry Interval 0"
-    );
+    assert_clean_v5(&flags);
 }
 
 /// tck-id-message-flow-phid-sparkplug-clean-session-311: a host application connects with
@@ -180,14 +190,7 @@ async fn edge_node_v5_connects_with_clean_start_and_no_session_expiry() {
 #[tokio::test]
 async fn host_v311_connects_with_a_clean_session() {
     let flags = first_connect(MqttVersion::V311, |mqtt| run_host(host(), mqtt)).await;
-    assert_eq!(
-        flags,
-        SessionFlags {
-            level: 4,
-            clean: true,
-            session_expiry: None
-        }
-    );
+    assert_clean_v311(&flags);
 }
 
 /// tck-id-message-flow-phid-sparkplug-clean-session-50: a host application connects with
@@ -195,10 +198,5 @@ async fn host_v311_connects_with_a_clean_session() {
 #[tokio::test]
 async fn host_v5_connects_with_clean_start_and_no_session_expiry() {
     let flags = first_connect(MqttVersion::V5, |mqtt| run_host(host(), mqtt)).await;
-    assert_eq!((flags.level, flags.clean), (5, true));
-    assert_eq!(
-        flags.session_expiry.unwrap_or(0),
-        0,
-        "Session Expiry Interval 0"
-    );
+    assert_clean_v5(&flags);
 }
