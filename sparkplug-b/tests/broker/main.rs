@@ -130,6 +130,21 @@ async fn rumqttd_primary_host_offline_moves_to_the_next_server() {
     scenario::primary_host_offline_next_server(broker.v4.clone(), broker.v5.clone()).await;
 }
 
+/// Two embedded rumqttd brokers: see `scenario::walks_to_the_server_of_the_primary_host`
+/// (tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk,
+/// tck-id-operational-behavior-edge-node-termination-host-offline-reconnect,
+/// tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rumqttd_edge_walks_to_the_server_of_its_primary_host() {
+    let second = support::free_port();
+    support::start_rumqttd(second, None);
+    scenario::walks_to_the_server_of_the_primary_host(
+        rumqttd().v4.clone(),
+        BrokerUrl::new("127.0.0.1", second),
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_broker_gives_up_after_max_attempts() {
     scenario::gives_up(BrokerUrl::new("127.0.0.1", support::free_port())).await;
