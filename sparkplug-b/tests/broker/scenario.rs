@@ -684,3 +684,65 @@ pub(crate) async fn walks_to_the_server_of_the_primary_host(a: BrokerUrl, b: Bro
         .unwrap();
     stop_host(host, host_task, &b, &ids.host).await;
 }
+
+/// tck-id-operational-behavior-edge-node-termination-host-offline-reconnect,
+/// tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server:
+/// the edge node is born on a Mosquitto of the test's own (a host with our id online there
+/// and on `second`); that broker is killed; the edge node walks on to `second`, leaves the
+/// dead session before it connects there (after one failed retry of the dead one), is born
+/// with a later bdSeq and its data reaches the host there.
+pub(crate) async fn walks_on_when_a_server_dies(
+    mut first: crate::support::Mosquitto,
+    second: BrokerUrl,
+) {
+    let ids = Ids::new();
+    let (host_a, mut host_a_events, host_a_task) = run_host(ids.host(), mqtt(&first.url));
+    host_state_birth(&mut host_a_events).await;
+    let (host_b, mut host_b_events, host_b_task) = run_host(ids.host(), mqtt(&second));
+    host_state_birth(&mut host_b_events).await;
+    let config = mqtt(&first.url).with_servers([second.clone()]);
+    let (edge, mut edge_events, edge_task) =
+        run_edge_node(ids.edge(true, None), config, MemoryBdSeqStore::default());
+    connected_to(&mut edge_events, &first.url, "the first connection").await;
+    let bd_seq = node_online(&mut host_a_events, &ids, "the NBIRTH on the first server").await;
+    assert_eq!(bd_seq, Some(BdSeq::new(0)));
+
+    first.kill();
+    left(&mut edge_events, "the session on the killed server to end").await;
+    connected_to(&mut edge_events, &second, "the walk to the second server").await;
+    let bd_seq = node_online(&mut host_b_events, &ids, "the NBIRTH on the second server").await;
+    // A broken connection is retried on the same server first; that failed CONNECT took
+    // bdSeq 1 (every CONNECT carries a Will of its own bdSeq).
+    assert!(
+        bd_seq == Some(BdSeq::new(1)) || bd_seq == Some(BdSeq::new(2)),
+        "a later bdSeq on the second server: {bd_seq:?}"
+    );
+    edge.set_metric(None, "Temp", 23.5).await.unwrap();
+    edge.flush().await.unwrap();
+    let data = wait_for(
+        &mut host_b_events,
+        "the NDATA on the second server",
+        |e| match e {
+            RunnerEvent::Session(HostEvent::Metrics {
+                group,
+                node,
+                message_type: MessageType::NData,
+                metrics,
+                ..
+            }) if ids.ours(&group, &node) => Some(metrics),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(value_of(&data, "Temp"), Some(Value::Double(23.5)));
+
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+    // The first host only retries a dead broker: its shutdown ends it while idle.
+    bounded("the first host's shutdown", host_a.shutdown()).await;
+    let _ = bounded("the first host's task", host_a_task).await;
+    stop_host(host_b, host_b_task, &second, &ids.host).await;
+}
