@@ -42,9 +42,12 @@ struct Args {
     /// Samples per second of each metric of the added plants and generic nodes.
     #[arg(long, default_value_t = 1.0)]
     rate: f64,
-    /// The broker: mqtt://, mqtts:// (TLS), mqtt5://, mqtts5://. Overrides the file's.
-    #[arg(long)]
-    mqtt_url: Option<String>,
+    /// The broker: mqtt://, mqtts:// (TLS), mqtt5://, mqtts5://. Overrides the file's. Give it
+    /// more than once, or comma-separated, for redundant servers: the nodes connect to the
+    /// first and walk through the others in this order (round-robin) when a server fails,
+    /// or their Primary Host is offline or not online there within 30 s.
+    #[arg(long, value_delimiter = ',')]
+    mqtt_url: Vec<String>,
     /// MQTT user name.
     #[arg(long)]
     username: Option<String>,
@@ -68,6 +71,21 @@ struct Args {
     status_every: f64,
 }
 
+/// The MQTT configuration for brokers in walking order: the first is `broker`, the rest
+/// `servers`.
+fn mqtt_config(urls: &[String]) -> anyhow::Result<MqttConfig> {
+    let mut brokers = Vec::with_capacity(urls.len());
+    for url in urls.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+        let broker: BrokerUrl = url.parse().with_context(|| format!("broker URL {url:?}"))?;
+        brokers.push(broker);
+    }
+    let mut brokers = brokers.into_iter();
+    let first = brokers
+        .next()
+        .context("--mqtt-url: at least one broker URL")?;
+    Ok(MqttConfig::new(first).with_servers(brokers))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -82,13 +100,19 @@ async fn main() -> anyhow::Result<()> {
         .start_time_ms
         .map_or_else(sparkplug_b::driver::clock::now, Timestamp::from_millis);
     let scenario = Scenario::from_config(&config, args.seed, start)?;
-    let url = args
-        .mqtt_url
-        .clone()
-        .or_else(|| config.simulation.mqtt_url.clone())
-        .unwrap_or_else(|| "mqtt://127.0.0.1:1883".to_owned());
-    let broker: BrokerUrl = url.parse().with_context(|| format!("broker URL {url:?}"))?;
-    let mut mqtt = MqttConfig::new(broker);
+    let urls = if args.mqtt_url.is_empty() {
+        vec![
+            config
+                .simulation
+                .mqtt_url
+                .clone()
+                .unwrap_or_else(|| "mqtt://127.0.0.1:1883".to_owned()),
+        ]
+    } else {
+        args.mqtt_url.clone()
+    };
+    let mut mqtt = mqtt_config(&urls)?;
+    let url = urls.join(",");
     let username = args.username.clone().or(config.simulation.username.clone());
     let password = args.password.clone().or(config.simulation.password.clone());
     if let Some(u) = username {
@@ -221,5 +245,32 @@ fn apply_templates_flag(config: &mut ScenarioConfig, args: &Args) {
         for plant in &mut config.plants {
             plant.templates = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--mqtt-url a,b --mqtt-url c`: the walking order a, b, c.
+    #[test]
+    fn mqtt_urls_give_the_walking_order() {
+        let args = Args::try_parse_from([
+            "sparkplug-sim",
+            "--mqtt-url",
+            "mqtt://a:1883,mqtt5://b:1884",
+            "--mqtt-url",
+            "mqtt://c:1885",
+        ])
+        .unwrap();
+        let mqtt = mqtt_config(&args.mqtt_url).unwrap();
+        let order: Vec<String> = mqtt
+            .rotation()
+            .iter()
+            .map(|b| format!("{}:{}", b.host(), b.port()))
+            .collect();
+        assert_eq!(order, ["a:1883", "b:1884", "c:1885"]);
+        assert!(mqtt_config(&[]).is_err());
+        assert!(mqtt_config(&["nope://x".to_owned()]).is_err());
     }
 }

@@ -132,7 +132,10 @@ pub struct MqttConfig {
     pub broker: BrokerUrl,
     /// Further brokers, tried in turn after `broker` (then `broker` again): a runner moves to
     /// the next one after a connection attempt fails, and an edge node also when its Primary
-    /// Host goes offline (SPARKPLUG.md 2.6: NDEATH, disconnect, next server). Default none.
+    /// Host goes offline, is not online within
+    /// [`EdgeNodeConfig::primary_host_wait`](crate::session::edge::EdgeNodeConfig) (default
+    /// 30 s) or an NCMD writes `Node Control/Next Server` = true (SPARKPLUG.md 2.6: NDEATH,
+    /// disconnect, next server, round-robin; one server at a time). Default none.
     pub servers: Vec<BrokerUrl>,
     /// The MQTT keep-alive: whole seconds, at least 1 s, 0 for none. Default 30 s.
     pub keep_alive: Duration,

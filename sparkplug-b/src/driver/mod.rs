@@ -21,7 +21,10 @@
 //!   is pumped into rumqttc (SUBSCRIBE and PUBLISH go out in order, so subscriptions precede
 //!   births) and `poll_event` into the event channel.
 //! - **Leaving.** When the state machine asks for `Disconnect` (clean shutdown, or an edge node
-//!   leaving an offline Primary Host), the runner waits until every QoS 1 publish before it,
+//!   leaving a server: its Primary Host went offline, was not online within
+//!   [`EdgeNodeConfig::primary_host_wait`](crate::session::edge::EdgeNodeConfig) of the CONNACK
+//!   (default 30 s, `None` waits for ever), or an NCMD wrote `Node Control/Next Server` =
+//!   true), the runner waits until every QoS 1 publish before it,
 //!   the death message included, is acknowledged (at most [`MqttConfig::shutdown_timeout`]),
 //!   then sends DISCONNECT. rumqttc's MQTT 5 client can only send reason code 0x00, which makes
 //!   the broker discard the Will; as Sparkplug asks an edge node for 0x04 "with Will message",
@@ -30,7 +33,10 @@
 //! - **Reconnect.** A failed attempt or a broken connection → `handle_disconnected`, a
 //!   [`RunnerEvent::ConnectionLost`], and a new attempt after an exponential, capped, jittered
 //!   [`Backoff`]; handle requests are still applied meanwhile (edge data goes to store and
-//!   forward). After leaving an offline Primary Host the edge runner reconnects at once.
+//!   forward). After leaving a server the edge runner reconnects at once, to the next server
+//!   of [`MqttConfig::rotation`] (round-robin, SPARKPLUG.md 2.6); a failed attempt also moves
+//!   on. There is one connection at a time: the next CONNECT follows the end of the last
+//!   session.
 //!
 //! # Backpressure
 //! Events go through a bounded channel ([`MqttConfig::event_capacity`]). By default

@@ -162,7 +162,8 @@ impl<M: Machine> Runner<M> {
                 End::Reconnect { next_server } => {
                     failures = 0;
                     if next_server {
-                        // The Primary Host went offline: the next server (SPARKPLUG.md 2.6).
+                        // The Primary Host went offline, did not come online in time, or an NCMD
+                        // asked for the next server: the next server (SPARKPLUG.md 2.6).
                         server = (server + 1) % rotation.len();
                     }
                     if self.stopping {

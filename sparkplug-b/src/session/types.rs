@@ -200,6 +200,14 @@ pub enum DisconnectReason {
     /// offline, and only a STATE birth with a newer timestamp brings them back. Leave without
     /// the Will (MQTT 5: reason code 0x00) and connect again at once, to the same server.
     NewSession,
+    /// The Primary Host was not online within
+    /// [`EdgeNodeConfig::primary_host_wait`](crate::session::edge::EdgeNodeConfig) of the
+    /// CONNACK: the edge node published its NDEATH and moves to the next server (SPARKPLUG.md
+    /// 2.6). Reconnect, to the next server when there are several.
+    PrimaryHostWaitExpired,
+    /// An NCMD wrote `Node Control/Next Server` = true: the edge node published its NDEATH
+    /// and moves to the next server. Reconnect, to the next server when there are several.
+    NextServer,
 }
 
 /// Something the transport must do.

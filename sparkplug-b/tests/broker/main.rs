@@ -4,7 +4,9 @@
 //! loopback port, and again against the broker of `SPARKPLUG_TEST_MQTT_URL` (for example
 //! `mqtt://127.0.0.1:1883`) when that is set; without it those tests print a note and pass.
 //! Each run uses its own group and host ids, so retained STATE messages of earlier runs do not
-//! interfere. Every wait is bounded.
+//! interfere. Every wait is bounded. The server-walk tests also start a second rumqttd, or
+//! (with `SPARKPLUG_TEST_MQTT_URL`) a Mosquitto of their own on a free port (`mosquitto -c`,
+//! killed at the end; skipped with a note when there is no `mosquitto` binary).
 
 // Test code (`cfg(test)`), where unwrapping is the way to fail.
 #[cfg(test)]
@@ -128,6 +130,49 @@ async fn rumqttd_next_server_after_a_failed_attempt() {
 async fn rumqttd_primary_host_offline_moves_to_the_next_server() {
     let broker = rumqttd();
     scenario::primary_host_offline_next_server(broker.v4.clone(), broker.v5.clone()).await;
+}
+
+/// Two embedded rumqttd brokers: see `scenario::walks_to_the_server_of_the_primary_host`
+/// (tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk,
+/// tck-id-operational-behavior-edge-node-termination-host-offline-reconnect,
+/// tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rumqttd_edge_walks_to_the_server_of_its_primary_host() {
+    let second = support::free_port();
+    support::start_rumqttd(second, None);
+    scenario::walks_to_the_server_of_the_primary_host(
+        rumqttd().v4.clone(),
+        BrokerUrl::new("127.0.0.1", second),
+    )
+    .await;
+}
+
+/// `scenario::walks_to_the_server_of_the_primary_host` on a Mosquitto of the test's own (A)
+/// and the broker of `SPARKPLUG_TEST_MQTT_URL` (B)
+/// (tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk,
+/// tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_broker_edge_walks_to_the_server_of_its_primary_host() {
+    let test = "env_broker_edge_walks_to_the_server_of_its_primary_host";
+    if let Some(url) = env_broker(test) {
+        if let Some(first) = support::Mosquitto::start(test) {
+            scenario::walks_to_the_server_of_the_primary_host(first.url.clone(), url).await;
+        }
+    }
+}
+
+/// `scenario::walks_on_when_a_server_dies`: a Mosquitto of the test's own is killed, the edge
+/// node walks on to the broker of `SPARKPLUG_TEST_MQTT_URL`
+/// (tck-id-operational-behavior-edge-node-termination-host-offline-reconnect,
+/// tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_broker_edge_walks_on_when_a_server_dies() {
+    let test = "env_broker_edge_walks_on_when_a_server_dies";
+    if let Some(url) = env_broker(test) {
+        if let Some(first) = support::Mosquitto::start(test) {
+            scenario::walks_on_when_a_server_dies(first, url).await;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,6 +61,20 @@ impl Ids {
         if primary {
             config = config.with_primary_host(self.host.clone());
         }
+        self.edge_with(config, last_bd_seq)
+    }
+
+    /// The edge node of [`Ids::edge`] with our host as its primary, giving up on a server
+    /// where the host is not online within `wait`.
+    fn edge_waiting(&self, wait: Duration) -> EdgeNode {
+        let config = EdgeNodeConfig::new(self.group.clone(), self.node.clone())
+            .with_client_id(unique("ec"))
+            .with_primary_host(self.host.clone())
+            .with_primary_host_wait(Some(wait));
+        self.edge_with(config, None)
+    }
+
+    fn edge_with(&self, config: EdgeNodeConfig, last_bd_seq: Option<BdSeq>) -> EdgeNode {
         let now = clock::now();
         let mut node = EdgeNode::new(config, last_bd_seq);
         node.add_node_metrics(
@@ -580,4 +594,155 @@ pub(crate) async fn forged_offline_state_recovers(url: BrokerUrl) {
         .unwrap()
         .unwrap();
     stop_host(host, host_task, &url, &ids.host).await;
+}
+
+/// The edge's runner events from here until it is connected to `broker`; panics if it
+/// connects anywhere else first, or connects again without leaving the session before
+/// (tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server:
+/// one server at a time).
+async fn connected_to(events: &mut EventReceiver<EdgeEvent>, broker: &BrokerUrl, what: &str) {
+    let want = format!("{}:{}", broker.host(), broker.port());
+    let got = wait_for(events, what, |e| match e {
+        RunnerEvent::Connected { broker } => Some(broker),
+        _ => None,
+    })
+    .await;
+    assert_eq!(got, want, "{what}");
+}
+
+/// Waits until the edge leaves its session (its `Offline` event).
+async fn left(events: &mut EventReceiver<EdgeEvent>, what: &str) {
+    wait_for(events, what, |e| match e {
+        RunnerEvent::Session(EdgeEvent::Offline) => Some(()),
+        RunnerEvent::Connected { broker } => {
+            panic!("{what}: connected to {broker} before leaving the session")
+        }
+        _ => None,
+    })
+    .await;
+}
+
+/// tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk,
+/// tck-id-operational-behavior-edge-node-termination-host-offline-reconnect,
+/// tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server:
+/// the Primary Host is online only on server B. The edge node starts on A, gives up after its
+/// `primary_host_wait` (NDEATH, disconnect), leaves A before it connects to B, is born on B
+/// with the next bdSeq and its data reaches the host. Then an NCMD `Node Control/Next Server`
+/// moves it to A (round-robin), where it again waits, gives up and comes back to B.
+pub(crate) async fn walks_to_the_server_of_the_primary_host(a: BrokerUrl, b: BrokerUrl) {
+    use sparkplug_b::session::edge::{NODE_CONTROL_NEXT_SERVER, NodeControl};
+    let ids = Ids::new();
+    let (host, mut host_events, host_task) = run_host(ids.host(), mqtt(&b));
+    host_state_birth(&mut host_events).await;
+    let mut node = ids.edge_waiting(Duration::from_millis(500));
+    node.add_node_control(clock::now(), NodeControl::NextServer)
+        .unwrap();
+    let config = mqtt(&a).with_servers([b.clone()]);
+    let (edge, mut edge_events, edge_task) =
+        run_edge_node(node, config, MemoryBdSeqStore::default());
+    connected_to(&mut edge_events, &a, "the first connection, to A").await;
+    left(&mut edge_events, "the wait on A to expire").await;
+    connected_to(&mut edge_events, &b, "the walk to B").await;
+    let bd_seq = node_online(&mut host_events, &ids, "the NBIRTH on B").await;
+    assert_eq!(bd_seq, Some(BdSeq::new(1)), "A's session took bdSeq 0");
+    edge.set_metric(None, "Temp", 22.5).await.unwrap();
+    edge.flush().await.unwrap();
+    let data = wait_for(&mut host_events, "the NDATA on B", |e| match e {
+        RunnerEvent::Session(HostEvent::Metrics {
+            group,
+            node,
+            message_type: MessageType::NData,
+            metrics,
+            ..
+        }) if ids.ours(&group, &node) => Some(metrics),
+        _ => None,
+    })
+    .await;
+    assert_eq!(value_of(&data, "Temp"), Some(Value::Double(22.5)));
+
+    // Node Control/Next Server: to A, and back to B when the host is not there either.
+    bounded(
+        "the Next Server NCMD",
+        host.write_metric(&ids.group, &ids.node, None, NODE_CONTROL_NEXT_SERVER, true),
+    )
+    .await
+    .unwrap();
+    wait_for(&mut edge_events, "the Next Server request", |e| {
+        matches!(e, RunnerEvent::Session(EdgeEvent::NextServerRequested)).then_some(())
+    })
+    .await;
+    connected_to(&mut edge_events, &a, "the move to A").await;
+    left(&mut edge_events, "the wait on A to expire again").await;
+    connected_to(&mut edge_events, &b, "the walk back to B").await;
+    let bd_seq = node_online(&mut host_events, &ids, "the NBIRTH back on B").await;
+    assert_eq!(bd_seq, Some(BdSeq::new(3)));
+
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+    stop_host(host, host_task, &b, &ids.host).await;
+}
+
+/// tck-id-operational-behavior-edge-node-termination-host-offline-reconnect,
+/// tck-id-operational-behavior-primary-application-state-with-multiple-servers-single-server:
+/// the edge node is born on a Mosquitto of the test's own (a host with our id online there
+/// and on `second`); that broker is killed; the edge node walks on to `second`, leaves the
+/// dead session before it connects there (after one failed retry of the dead one), is born
+/// with a later bdSeq and its data reaches the host there.
+pub(crate) async fn walks_on_when_a_server_dies(
+    mut first: crate::support::Mosquitto,
+    second: BrokerUrl,
+) {
+    let ids = Ids::new();
+    let (host_a, mut host_a_events, host_a_task) = run_host(ids.host(), mqtt(&first.url));
+    host_state_birth(&mut host_a_events).await;
+    let (host_b, mut host_b_events, host_b_task) = run_host(ids.host(), mqtt(&second));
+    host_state_birth(&mut host_b_events).await;
+    let config = mqtt(&first.url).with_servers([second.clone()]);
+    let (edge, mut edge_events, edge_task) =
+        run_edge_node(ids.edge(true, None), config, MemoryBdSeqStore::default());
+    connected_to(&mut edge_events, &first.url, "the first connection").await;
+    let bd_seq = node_online(&mut host_a_events, &ids, "the NBIRTH on the first server").await;
+    assert_eq!(bd_seq, Some(BdSeq::new(0)));
+
+    first.kill();
+    left(&mut edge_events, "the session on the killed server to end").await;
+    connected_to(&mut edge_events, &second, "the walk to the second server").await;
+    let bd_seq = node_online(&mut host_b_events, &ids, "the NBIRTH on the second server").await;
+    // A broken connection is retried on the same server first; that failed CONNECT took
+    // bdSeq 1 (every CONNECT carries a Will of its own bdSeq).
+    assert!(
+        bd_seq == Some(BdSeq::new(1)) || bd_seq == Some(BdSeq::new(2)),
+        "a later bdSeq on the second server: {bd_seq:?}"
+    );
+    edge.set_metric(None, "Temp", 23.5).await.unwrap();
+    edge.flush().await.unwrap();
+    let data = wait_for(
+        &mut host_b_events,
+        "the NDATA on the second server",
+        |e| match e {
+            RunnerEvent::Session(HostEvent::Metrics {
+                group,
+                node,
+                message_type: MessageType::NData,
+                metrics,
+                ..
+            }) if ids.ours(&group, &node) => Some(metrics),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(value_of(&data, "Temp"), Some(Value::Double(23.5)));
+
+    bounded("the edge's shutdown", edge.shutdown()).await;
+    bounded("the edge's task", edge_task)
+        .await
+        .unwrap()
+        .unwrap();
+    // The first host only retries a dead broker: its shutdown ends it while idle.
+    bounded("the first host's shutdown", host_a.shutdown()).await;
+    let _ = bounded("the first host's task", host_a_task).await;
+    stop_host(host_b, host_b_task, &second, &ids.host).await;
 }

@@ -182,3 +182,68 @@ pub(crate) async fn clear_state(url: &BrokerUrl, host: &sparkplug_b::topic::Host
     };
     let _ = tokio::time::timeout(WAIT, done).await;
 }
+
+/// A Mosquitto of the test's own (`mosquitto -c FILE`, anonymous, on a free loopback port),
+/// killed when dropped, so that a test can take a server away.
+pub(crate) struct Mosquitto {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+    pub(crate) url: BrokerUrl,
+}
+
+impl Mosquitto {
+    /// Starts one and waits until it accepts connections; `None` with a note when there is
+    /// no `mosquitto` binary.
+    pub(crate) fn start(test: &str) -> Option<Mosquitto> {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(unique("sparkplug-mosquitto-"));
+        std::fs::create_dir_all(&dir).expect("a directory for the Mosquitto config");
+        let file = dir.join("mosquitto.conf");
+        std::fs::write(
+            &file,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+        )
+        .expect("the Mosquitto config");
+        let child = match std::process::Command::new("mosquitto")
+            .arg("-c")
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(e) => {
+                eprintln!("{test}: skipped, no mosquitto binary ({e})");
+                let _ = std::fs::remove_dir_all(&dir);
+                return None;
+            }
+        };
+        let mosquitto = Mosquitto {
+            child,
+            dir,
+            url: BrokerUrl::new("127.0.0.1", port),
+        };
+        let deadline = std::time::Instant::now() + WAIT;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "mosquitto did not start on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(mosquitto)
+    }
+
+    /// Kills the broker (a server going away without a word) and waits for it to end.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -20,7 +20,6 @@ const KNOWN_GAPS: &[&str] = &[
     "topic-structure-namespace-duplicate-device-id-across-edge-node",
     "payloads-nbirth-edge-node-descriptor",
     "operational-behavior-data-publish-dbirth",
-    "operational-behavior-primary-application-state-with-multiple-servers-single-server",
     "host-topic-phid-death-payload-timestamp-disconnect-with-no-disconnect-packet",
     "operational-behavior-host-application-host-id",
 ];

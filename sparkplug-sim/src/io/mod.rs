@@ -463,7 +463,9 @@ fn node_configs(scenario: &Scenario, base: &MqttConfig) -> Result<Vec<Arc<MqttCo
                 node: node.clone(),
                 source,
             })?;
+            // A node of its own broker does not walk the shared servers.
             c.broker = broker;
+            c.servers.clear();
         }
         if let (Some(u), Some(p)) = (&o.username, &o.password) {
             c = c.with_credentials(u.clone(), p.clone());

@@ -48,6 +48,13 @@ pub struct EdgeNodeConfig {
     /// The most stored metric values published in one historical NDATA or DDATA.
     /// Default 500.
     pub store_forward_batch: usize,
+    /// How long the node waits, connected, for its Primary Host's STATE `online:true` before
+    /// it leaves the server (NDEATH, then
+    /// [`DisconnectReason::PrimaryHostWaitExpired`](crate::session::DisconnectReason)) so that
+    /// the driver walks to the next server of its list (SPARKPLUG.md 2.6,
+    /// `tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk`).
+    /// `None` waits for ever. Only used with a Primary Host. Default 30 s.
+    pub primary_host_wait: Option<Duration>,
 }
 
 impl EdgeNodeConfig {
@@ -63,6 +70,7 @@ impl EdgeNodeConfig {
             rebirth_debounce: Duration::from_secs(1),
             store_forward_capacity: 10_000,
             store_forward_batch: 500,
+            primary_host_wait: Some(Duration::from_secs(30)),
         }
     }
 
@@ -87,6 +95,13 @@ impl EdgeNodeConfig {
     /// Sets the encoder switches (builder style).
     pub fn with_encode_options(mut self, options: EncodeOptions) -> Self {
         self.encode = options;
+        self
+    }
+
+    /// Sets how long to wait for the Primary Host on a server before walking to the next one;
+    /// `None` or zero waits for ever (builder style).
+    pub fn with_primary_host_wait(mut self, wait: Option<Duration>) -> Self {
+        self.primary_host_wait = wait.filter(|w| !w.is_zero());
         self
     }
 

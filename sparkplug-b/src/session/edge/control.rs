@@ -7,7 +7,7 @@
 //! [`EdgeEvent::ScanRateChanged`]) rather than as a plain command.
 
 use crate::Value;
-use crate::session::Timestamp;
+use crate::session::{DisconnectReason, Timestamp};
 
 use super::error::{CommandError, MetricSpecError};
 use super::{EdgeEvent, EdgeNode, MetricSpec};
@@ -25,8 +25,9 @@ pub const NODE_CONTROL_SCAN_RATE: &str = "Node Control/Scan Rate";
 pub enum NodeControl {
     /// `Node Control/Reboot`: a host may ask the node to reboot.
     Reboot,
-    /// `Node Control/Next Server`: a host may ask the node to move to its next MQTT server (the
-    /// driver acts on it).
+    /// `Node Control/Next Server`: a host may ask the node to move to its next MQTT server.
+    /// The node publishes its NDEATH and leaves with
+    /// [`DisconnectReason::NextServer`]; the driver then connects to the next server of its list.
     NextServer,
     /// `Node Control/Scan Rate`: the node's scan rate in milliseconds (> 0), which a host may
     /// change.
@@ -94,6 +95,7 @@ impl EdgeNode {
         match (name.as_str(), value) {
             (NODE_CONTROL_REBOOT, Value::Boolean(true)) => Some(EdgeEvent::RebootRequested),
             (NODE_CONTROL_NEXT_SERVER, Value::Boolean(true)) => {
+                self.leave_for_next_server(now, DisconnectReason::NextServer);
                 Some(EdgeEvent::NextServerRequested)
             }
             (NODE_CONTROL_REBOOT | NODE_CONTROL_NEXT_SERVER, Value::Boolean(false)) => None,

@@ -181,6 +181,8 @@ pub struct EdgeNode {
     /// The timestamp of the last Primary Host STATE accepted; kept across sessions.
     last_state_timestamp: Option<u64>,
     last_birth: Option<Timestamp>,
+    /// While awaiting the Primary Host: when to give up on this server.
+    primary_host_deadline: Option<Timestamp>,
     store: StoreForward,
     transmits: VecDeque<Transmit>,
     events: VecDeque<EdgeEvent>,
@@ -204,6 +206,7 @@ impl EdgeNode {
             next_alias: 1,
             last_state_timestamp: None,
             last_birth: None,
+            primary_host_deadline: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -279,6 +282,8 @@ impl EdgeNode {
         self.transmits.push_back(Transmit::Subscribe(filters));
         if self.config.primary_host.is_some() {
             self.state = EdgeState::AwaitingPrimaryHost;
+            self.primary_host_deadline =
+                self.config.primary_host_wait.map(|w| now.saturating_add(w));
         } else {
             self.publish_births(now);
         }
@@ -324,11 +329,28 @@ impl EdgeNode {
 
     /// Fires the timer of [`EdgeNode::poll_timeout`]: the end of the rebirth debounce window.
     pub fn handle_timeout(&mut self, now: Timestamp) {
-        if let EdgeState::AwaitingRebirth { until } = self.state {
-            if now >= until {
-                self.publish_births(now);
+        match self.state {
+            EdgeState::AwaitingRebirth { until } if now >= until => self.publish_births(now),
+            EdgeState::AwaitingPrimaryHost
+                if self.primary_host_deadline.is_some_and(|by| now >= by) =>
+            {
+                // tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk
+                self.leave_for_next_server(now, DisconnectReason::PrimaryHostWaitExpired);
             }
+            _ => {}
         }
+    }
+
+    /// Leaves this server so that the driver connects to the next one: NDEATH (a clean
+    /// disconnect, `tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath`), then
+    /// `Transmit::Disconnect(reason)`. The next [`EdgeNode::connect`] takes a new bdSeq.
+    fn leave_for_next_server(&mut self, now: Timestamp, reason: DisconnectReason) {
+        if !self.state.is_connected() {
+            return;
+        }
+        self.publish_ndeath(now);
+        self.transmits.push_back(Transmit::Disconnect(reason));
+        self.end_session();
     }
 
     /// The next thing to send, in order.
@@ -345,6 +367,7 @@ impl EdgeNode {
     pub fn poll_timeout(&self) -> Option<Timestamp> {
         match self.state {
             EdgeState::AwaitingRebirth { until } => Some(until),
+            EdgeState::AwaitingPrimaryHost => self.primary_host_deadline,
             _ => None,
         }
     }

@@ -262,7 +262,7 @@ fn node_control_metrics_reach_the_application() {
     events(&mut node);
     let ncmd = command(vec![
         Metric::new(NODE_CONTROL_REBOOT, true).without_datatype(),
-        Metric::new("Node Control/Next Server", true).without_datatype(),
+        Metric::new("Node Control/Next Server", false).without_datatype(),
         Metric::new(NODE_CONTROL_SCAN_RATE, 250i64).without_datatype(),
     ]);
     node.handle_publish(t(2), NCMD, &ncmd);
@@ -270,7 +270,6 @@ fn node_control_metrics_reach_the_application() {
         events(&mut node),
         [
             EdgeEvent::RebootRequested,
-            EdgeEvent::NextServerRequested,
             EdgeEvent::ScanRateChanged { ms: 250 }
         ]
     );
