@@ -45,6 +45,18 @@ pub enum DecodeError {
     /// A string field is not valid UTF-8.
     #[error("a string field is not valid UTF-8")]
     InvalidUtf8,
+    /// A DataSet row has more or fewer cells than the DataSet declares column types: the
+    /// table has no shape its cells fit (SPARKPLUG.md 3.4), and the encoder could not write it
+    /// back.
+    #[error("DataSet row {row} has {found} cells for {expected} column types")]
+    DataSetRowWidth {
+        /// The row's index.
+        row: usize,
+        /// The number of column types.
+        expected: usize,
+        /// The number of cells in the row.
+        found: usize,
+    },
     /// A value does not fit the data type declared for it.
     #[error("metric {metric}: {source}")]
     Value {

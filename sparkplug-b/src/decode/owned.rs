@@ -412,8 +412,19 @@ fn decode_dataset(bytes: &[u8], cx: Cx<'_>) -> Result<DataSet, Nested> {
     }
     // Rows are typed once all column types are known, wherever `types` stood in the message.
     ds.rows.reserve(rows.len());
-    for row in rows {
-        ds.rows.push(decode_row(row, &ds.types, cx)?);
+    for (index, row) in rows.into_iter().enumerate() {
+        let cells = decode_row(row, &ds.types, cx)?;
+        // A row of another width than the types is not a table: refused here, so that every
+        // payload that decodes can be encoded again (the encoder refuses it too).
+        if cells.len() != ds.types.len() {
+            return Err(DecodeError::DataSetRowWidth {
+                row: index,
+                expected: ds.types.len(),
+                found: cells.len(),
+            }
+            .into());
+        }
+        ds.rows.push(cells);
     }
     Ok(ds)
 }
@@ -564,7 +575,7 @@ mod tests {
     }
 
     #[test]
-    fn null_dataset_cells_and_untyped_columns() {
+    fn null_dataset_cells_and_rows_wider_than_the_types() {
         use crate::proto::payload::{data_set, metric};
         use prost::Message;
         let ds = DataSet::new([("a", DataType::Int16)])
@@ -575,8 +586,14 @@ mod tests {
             .with_metric(Metric::new("ds", ds))
             .encode_to_vec()
             .unwrap();
+        let p = Payload::decode(&bytes).unwrap();
+        let Some(Value::DataSet(back)) = &p.metrics[0].value else {
+            panic!("a DataSet")
+        };
+        assert_eq!(back.rows[0], [None]);
+        assert_eq!(back.rows[1], [Some(Value::Int16(-2))]);
         // A row wider than the declared columns: our encoder refuses to write one, so add the
-        // extra cell with prost.
+        // extra cell with prost. It is no table, and does not decode either.
         let mut raw = crate::proto::Payload::decode(&bytes[..]).unwrap();
         let Some(metric::Value::DatasetValue(d)) = &mut raw.metrics[0].value else {
             panic!("a DataSet")
@@ -585,13 +602,13 @@ mod tests {
             value: Some(data_set::data_set_value::Value::BooleanValue(true)),
         });
         let bytes = raw.encode_to_vec();
-        let p = Payload::decode(&bytes).unwrap();
-        let Some(Value::DataSet(back)) = &p.metrics[0].value else {
-            panic!("a DataSet")
-        };
-        assert_eq!(back.rows[0], [None]);
-        assert_eq!(back.rows[1], [Some(Value::Int16(-2))]);
-        // A cell beyond the declared columns keeps its natural value.
-        assert_eq!(back.rows[2][1], Some(Value::Boolean(true)));
+        assert_eq!(
+            Payload::decode(&bytes),
+            Err(DecodeError::DataSetRowWidth {
+                row: 2,
+                expected: 1,
+                found: 2
+            })
+        );
     }
 }

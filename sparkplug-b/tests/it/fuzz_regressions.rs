@@ -158,3 +158,22 @@ fn untyped_property_keeps_its_value() {
     assert_eq!(value.datatype, None);
     assert_eq!(value.value, Some(sparkplug_b::Value::UInt32(7)));
 }
+
+/// Found by `.ci/fuzz` (roundtrip, 30 s): a DataSet with a row of no cells under one Int64
+/// column decoded, and the encoder (which writes only rows as wide as the types) refused it.
+/// The decoder now refuses a row of another width with a typed error, so every payload that
+/// decodes encodes again.
+#[test]
+fn a_dataset_row_of_the_wrong_width_does_not_decode() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/fuzz-regressions/roundtrip-dataset-ragged-row.bin");
+    let bytes = std::fs::read(path).expect("regression input");
+    assert_eq!(
+        Payload::decode(&bytes),
+        Err(sparkplug_b::DecodeError::DataSetRowWidth {
+            row: 0,
+            expected: 1,
+            found: 0
+        })
+    );
+}
