@@ -314,23 +314,6 @@ async fn missing(
     (wanted.len(), lost)
 }
 
-async fn fresh_mysql(base: &str) -> String {
-    let db = format!("iceplant_crash_{}", std::process::id());
-    let mut conn = <sqlx::MySqlConnection as sqlx::Connection>::connect(base)
-        .await
-        .expect("connect to MySQL");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {db} CHARACTER SET utf8mb4"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (server, _) = base.rsplit_once('/').expect("a database in the URL");
-    format!("{server}/{db}")
-}
-
 /// `host:port` of a `mysql://` URL.
 fn host_port(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -422,7 +405,7 @@ async fn kill_9_loses_only_the_documented_window() {
     let mysql = std::env::var("SPARKPLUG_TEST_MYSQL_URL").ok();
     let (database, proxy) = match &mysql {
         Some(base) => {
-            let url = fresh_mysql(base).await;
+            let url = crate::e2e::fresh_mysql(base, "crash").await;
             let proxy = Proxy::start(host_port(&url)).await;
             let (_, rest) = url.split_once("://").unwrap();
             let (creds, path) = rest.split_once('@').map_or(("", rest), |(c, p)| (c, p));

@@ -305,9 +305,9 @@ async fn a_node_killed_without_ndeath_goes_offline_through_its_will_and_its_metr
 }
 
 /// A fresh MariaDB/MySQL database for one test, from `SPARKPLUG_TEST_MYSQL_URL`
-/// (`mysql://root@127.0.0.1:3306/test`): the same server, database `iceplant_e2e_<pid>`.
-async fn fresh_mysql(base: &str) -> String {
-    let db = format!("iceplant_e2e_{}", std::process::id());
+/// (`mysql://root@127.0.0.1:3306/test`): the same server, database `iceplant_<test>_<pid>`.
+pub(crate) async fn fresh_mysql(base: &str, test: &str) -> String {
+    let db = format!("iceplant_{test}_{}", std::process::id());
     let mut conn = <sqlx::MySqlConnection as sqlx::Connection>::connect(base)
         .await
         .expect("connect to MySQL");
@@ -336,7 +336,7 @@ async fn the_pipeline_on_mosquitto_and_mariadb() {
     };
     let mut config = config("external", 120.0);
     config.mqtt.url = mqtt;
-    config.storage.database_url = fresh_mysql(&mysql).await;
+    config.storage.database_url = fresh_mysql(&mysql, "e2e").await;
     // A group of its own, so other tests' retained messages on the broker do not mix in.
     let group = format!("E2E{}", std::process::id());
     config.sim.config = Some(scenario(

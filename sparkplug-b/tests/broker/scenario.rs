@@ -132,6 +132,25 @@ async fn node_online(
     .await
 }
 
+/// Waits for an NDATA of our node at the host; gives its metrics.
+async fn node_data(
+    events: &mut EventReceiver<HostEvent>,
+    ids: &Ids,
+    what: &str,
+) -> Vec<MetricUpdate> {
+    wait_for(events, what, |e| match e {
+        RunnerEvent::Session(HostEvent::Metrics {
+            group,
+            node,
+            message_type: MessageType::NData,
+            metrics,
+            ..
+        }) if ids.ours(&group, &node) => Some(metrics),
+        _ => None,
+    })
+    .await
+}
+
 /// Waits for our node's death at the host; gives the bdSeq it was acted on with.
 async fn node_offline(
     events: &mut EventReceiver<HostEvent>,
@@ -198,17 +217,7 @@ pub(crate) async fn host_and_edge(url: BrokerUrl) {
     // Data by exception.
     edge.set_metric(None, "Temp", 21.25).await.unwrap();
     edge.flush().await.unwrap();
-    let data = wait_for(&mut host_events, "the NDATA", |e| match e {
-        RunnerEvent::Session(HostEvent::Metrics {
-            group,
-            node,
-            message_type: MessageType::NData,
-            metrics,
-            ..
-        }) if ids.ours(&group, &node) => Some(metrics),
-        _ => None,
-    })
-    .await;
+    let data = node_data(&mut host_events, &ids, "the NDATA").await;
     assert_eq!(value_of(&data, "Temp"), Some(Value::Double(21.25)));
     let (group, node) = (ids.group.clone(), ids.node.clone());
     let online = host
@@ -566,21 +575,7 @@ pub(crate) async fn forged_offline_state_recovers(url: BrokerUrl) {
 
     edge.set_metric(None, "Temp", 22.75).await.unwrap();
     edge.flush().await.unwrap();
-    let data = wait_for(
-        &mut host_events,
-        "the NDATA after the recovery",
-        |e| match e {
-            RunnerEvent::Session(HostEvent::Metrics {
-                group,
-                node,
-                message_type: MessageType::NData,
-                metrics,
-                ..
-            }) if ids.ours(&group, &node) => Some(metrics),
-            _ => None,
-        },
-    )
-    .await;
+    let data = node_data(&mut host_events, &ids, "the NDATA after the recovery").await;
     assert_eq!(value_of(&data, "Temp"), Some(Value::Double(22.75)));
     let took = started.elapsed();
     assert!(
@@ -647,17 +642,7 @@ pub(crate) async fn walks_to_the_server_of_the_primary_host(a: BrokerUrl, b: Bro
     assert_eq!(bd_seq, Some(BdSeq::new(1)), "A's session took bdSeq 0");
     edge.set_metric(None, "Temp", 22.5).await.unwrap();
     edge.flush().await.unwrap();
-    let data = wait_for(&mut host_events, "the NDATA on B", |e| match e {
-        RunnerEvent::Session(HostEvent::Metrics {
-            group,
-            node,
-            message_type: MessageType::NData,
-            metrics,
-            ..
-        }) if ids.ours(&group, &node) => Some(metrics),
-        _ => None,
-    })
-    .await;
+    let data = node_data(&mut host_events, &ids, "the NDATA on B").await;
     assert_eq!(value_of(&data, "Temp"), Some(Value::Double(22.5)));
 
     // Node Control/Next Server: to A, and back to B when the host is not there either.
@@ -719,21 +704,7 @@ pub(crate) async fn walks_on_when_a_server_dies(
     );
     edge.set_metric(None, "Temp", 23.5).await.unwrap();
     edge.flush().await.unwrap();
-    let data = wait_for(
-        &mut host_b_events,
-        "the NDATA on the second server",
-        |e| match e {
-            RunnerEvent::Session(HostEvent::Metrics {
-                group,
-                node,
-                message_type: MessageType::NData,
-                metrics,
-                ..
-            }) if ids.ours(&group, &node) => Some(metrics),
-            _ => None,
-        },
-    )
-    .await;
+    let data = node_data(&mut host_b_events, &ids, "the NDATA on the second server").await;
     assert_eq!(value_of(&data, "Temp"), Some(Value::Double(23.5)));
 
     bounded("the edge's shutdown", edge.shutdown()).await;

@@ -194,15 +194,7 @@ impl EdgeNode {
         name: &str,
         quality: Quality,
     ) -> Result<(), SetMetricError> {
-        let set = match device {
-            None => &mut self.node,
-            Some(d) => {
-                let index = self
-                    .device_index(d)
-                    .ok_or_else(|| UnknownDevice(d.clone()))?;
-                &mut self.devices[index].metrics
-            }
-        };
+        let set = self.metric_set_mut(device)?;
         if set.set_quality(now, name, quality) {
             Ok(())
         } else {
@@ -226,15 +218,7 @@ impl EdgeNode {
         values: impl IntoIterator<Item = (String, Value, Timestamp)>,
     ) -> Result<(), SetMetricError> {
         let options = self.config.encode;
-        let set = match device {
-            None => &self.node,
-            Some(d) => {
-                let index = self
-                    .device_index(d)
-                    .ok_or_else(|| UnknownDevice(d.clone()))?;
-                &self.devices[index].metrics
-            }
-        };
+        let set = self.metric_set(device)?;
         let mut changes = Vec::new();
         for (name, value, at) in values {
             let change = set.historical(&name, value, at, &options).map_err(|e| {
@@ -274,15 +258,7 @@ impl EdgeNode {
         name: &str,
         metadata: crate::MetaData,
     ) -> Result<(), SetMetricError> {
-        let set = match device {
-            None => &mut self.node,
-            Some(d) => {
-                let index = self
-                    .device_index(d)
-                    .ok_or_else(|| UnknownDevice(d.clone()))?;
-                &mut self.devices[index].metrics
-            }
-        };
+        let set = self.metric_set_mut(device)?;
         set.set_metadata(now, name, metadata).map_err(|e| {
             e.unwrap_or_else(|| SetMetricError::UnknownMetric {
                 device: device.cloned(),
@@ -304,11 +280,7 @@ impl EdgeNode {
     /// The current value of a metric, or of a template member by its path (`Motor1/Speed`);
     /// `None` if it is null or does not exist.
     pub fn metric_value(&self, device: Option<&DeviceId>, name: &str) -> Option<&Value> {
-        let set = match device {
-            None => &self.node,
-            Some(d) => &self.devices.get(self.device_index(d)?)?.metrics,
-        };
-        set.value_at(name)
+        self.metric_set(device).ok()?.value_at(name)
     }
 
     /// The attached devices, in the order they were added.
@@ -395,5 +367,30 @@ impl EdgeNode {
 
     pub(super) fn device_index(&self, device: &DeviceId) -> Option<usize> {
         self.devices.iter().position(|d| d.id == *device)
+    }
+
+    /// The metrics of the node (`None`) or of one of its devices.
+    fn metric_set(&self, device: Option<&DeviceId>) -> Result<&MetricSet, UnknownDevice> {
+        match device {
+            None => Ok(&self.node),
+            Some(d) => self
+                .device_index(d)
+                .map(|i| &self.devices[i].metrics)
+                .ok_or_else(|| UnknownDevice(d.clone())),
+        }
+    }
+
+    /// [`Self::metric_set`], to change.
+    fn metric_set_mut(
+        &mut self,
+        device: Option<&DeviceId>,
+    ) -> Result<&mut MetricSet, UnknownDevice> {
+        match device {
+            None => Ok(&mut self.node),
+            Some(d) => match self.device_index(d) {
+                Some(i) => Ok(&mut self.devices[i].metrics),
+                None => Err(UnknownDevice(d.clone())),
+            },
+        }
     }
 }

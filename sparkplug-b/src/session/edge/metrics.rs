@@ -461,18 +461,7 @@ impl MetricSet {
                     })
                 })?;
             }
-            if needs_encode_check(v) {
-                let metric = Metric {
-                    value: Some(v.clone()),
-                    ..Metric::default()
-                };
-                encodable(metric, options).map_err(|source| {
-                    Some(SetMetricError::Unencodable {
-                        name: entry.name.clone(),
-                        source,
-                    })
-                })?;
-            }
+            check_encodable(v, options, || entry.name.clone())?;
         }
         if let Some(md) = &mut entry.metadata {
             // The metadata describes the new value: its size follows it, and an md5 of the
@@ -570,18 +559,7 @@ impl MetricSet {
                         found: v.data_type(),
                     }));
                 }
-                if needs_encode_check(v) {
-                    let metric = Metric {
-                        value: Some(v.clone()),
-                        ..Metric::default()
-                    };
-                    encodable(metric, options).map_err(|source| {
-                        Some(SetMetricError::Unencodable {
-                            name: path.to_owned(),
-                            source,
-                        })
-                    })?;
-                }
+                check_encodable(v, options, || path.to_owned())?;
             }
             member.is_null = value.is_none();
             member.value = value;
@@ -621,18 +599,7 @@ impl MetricSet {
                 found: value.data_type(),
             }));
         }
-        if needs_encode_check(&value) {
-            let metric = Metric {
-                value: Some(value.clone()),
-                ..Metric::default()
-            };
-            encodable(metric, options).map_err(|source| {
-                Some(SetMetricError::Unencodable {
-                    name: entry.name.clone(),
-                    source,
-                })
-            })?;
-        }
+        check_encodable(&value, options, || entry.name.clone())?;
         Ok(Change {
             name: entry.name.clone(),
             alias: entry.alias,
@@ -821,6 +788,28 @@ fn needs_encode_check(value: &Value) -> bool {
         value,
         Value::StringArray(_) | Value::DataSet(_) | Value::Template(_)
     )
+}
+
+/// Whether `value` has a wire form, tried only for the types whose values can lack one (a
+/// DataSet cell of another type than its column, say); `name` names the metric in the error.
+fn check_encodable(
+    value: &Value,
+    options: &EncodeOptions,
+    name: impl FnOnce() -> String,
+) -> Result<(), Option<SetMetricError>> {
+    if !needs_encode_check(value) {
+        return Ok(());
+    }
+    let metric = Metric {
+        value: Some(value.clone()),
+        ..Metric::default()
+    };
+    encodable(metric, options).map_err(|source| {
+        Some(SetMetricError::Unencodable {
+            name: name(),
+            source,
+        })
+    })
 }
 
 /// Whether `metric` has a wire form.
